@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import password_validation
+
+from accounts.models import Agency, Invitation, Membership, Role, School, User
+
+
+class SchoolForm(forms.ModelForm):
+    class Meta:
+        model = School
+        fields = ["name", "district", "address", "is_active", "notes"]
+        widgets = {
+            "address": forms.Textarea(attrs={"rows": 2}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, agency: Agency, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance.agency = agency
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        others = self.instance.agency.schools.exclude(pk=self.instance.pk)
+        if others.filter(name__iexact=name).exists():
+            raise forms.ValidationError("The agency already has a school of this name.")
+        return name
+
+
+class _AccessFields(forms.ModelForm):
+    """Access, roles and schools, as set on an invitation or a membership."""
+
+    roles = forms.ModelMultipleChoiceField(
+        queryset=Role.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The functional roles this person holds; their checklist items follow from them.",
+    )
+    schools = forms.ModelMultipleChoiceField(
+        queryset=School.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="For a school resource officer: the schools they serve.",
+    )
+
+    def __init__(self, *args, agency: Agency, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["schools"].queryset = agency.schools.all()
+        self.fields["access"].help_text = (
+            "Lead: runs assessments, manages people and signs off. Editor: records readiness. "
+            "School resource officer: records the items of their schools. Viewer: reads only."
+        )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("access") == Membership.Access.SRO and not cleaned.get("schools"):
+            self.add_error("schools", "Choose the schools this school resource officer serves.")
+        return cleaned
+
+
+class InvitationForm(_AccessFields):
+    class Meta:
+        model = Invitation
+        fields = ["email", "access", "roles", "schools"]
+
+
+class MembershipForm(_AccessFields):
+    class Meta:
+        model = Membership
+        fields = ["access", "roles", "schools"]
+
+
+class AcceptInvitationForm(forms.Form):
+    """The new account of an invited person who has none yet."""
+
+    full_name = forms.CharField(max_length=150)
+    job_title = forms.CharField(max_length=150, required=False)
+    password1 = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label="Password again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, email: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.email = email
+        self.fields[
+            "password1"
+        ].help_text = password_validation.password_validators_help_text_html()
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", "The two passwords differ.")
+        elif password1:
+            user = User(email=self.email, full_name=cleaned.get("full_name", ""))
+            try:
+                password_validation.validate_password(password1, user)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned

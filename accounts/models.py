@@ -1,0 +1,281 @@
+from __future__ import annotations
+
+import hashlib
+import secrets
+from functools import cached_property
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.states import US_STATES
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    @staticmethod
+    def normalize_login(email: str) -> str:
+        """Email addresses are logins: compared and stored in lower case."""
+        return email.strip().lower()
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        return self.get(email=self.normalize_login(username or ""))
+
+    def create_user(self, email: str, password: str | None = None, **fields) -> User:
+        if not email:
+            raise ValueError("A user needs an email address.")
+        user = self.model(email=self.normalize_login(email), **fields)
+        user.set_password(password)
+        user.full_clean(exclude=["password"])
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields) -> User:
+        fields.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in with their email address."""
+
+    email = models.EmailField("email address", unique=True)
+    full_name = models.CharField(max_length=150)
+    job_title = models.CharField(
+        max_length=150, blank=True, help_text="For example: Chief of Police"
+    )
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(
+        "staff status", default=False, help_text="Can sign in to the Django admin."
+    )
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        ordering = ["full_name", "email"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = User.objects.normalize_login(self.email)
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @cached_property
+    def agency_memberships(self) -> dict[str, Membership]:
+        """This person's memberships by agency slug, read once per request."""
+        memberships = self.memberships.select_related("agency").order_by("agency__name")
+        return {m.agency.slug: m for m in memberships}
+
+    def membership_in(self, agency: Agency) -> Membership | None:
+        if not self.is_authenticated or not self.is_active:
+            return None
+        return self.agency_memberships.get(agency.slug)
+
+
+class Role(models.Model):
+    """A functional role that checklist items are tied to and that people hold."""
+
+    slug = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AgencyQuerySet(models.QuerySet["Agency"]):
+    def visible_to(self, user) -> AgencyQuerySet:
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(memberships__user=user)
+
+
+class Agency(models.Model):
+    class Kind(models.TextChoices):
+        LAW_ENFORCEMENT = "law_enforcement", "Law enforcement"
+        SCHOOL_DISTRICT = "school_district", "School district"
+        FIRE_EMS = "fire_ems", "Fire/EMS"
+        OTHER = "other", "Other"
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.LAW_ENFORCEMENT)
+    jurisdiction = models.CharField(
+        max_length=200, blank=True, help_text="The area the agency serves, e.g. City of Harbor City"
+    )
+    state = models.CharField(max_length=2, choices=US_STATES, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AgencyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "agencies"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("agency_detail", kwargs={"slug": self.slug})
+
+
+class SchoolQuerySet(models.QuerySet["School"]):
+    def active(self) -> SchoolQuerySet:
+        return self.filter(is_active=True)
+
+
+class School(models.Model):
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="schools")
+    name = models.CharField(max_length=200)
+    district = models.CharField(max_length=200, blank=True)
+    address = models.TextField(blank=True)
+    is_active = models.BooleanField(
+        "active",
+        default=True,
+        help_text="Inactive schools keep their history but get no new items.",
+    )
+    notes = models.TextField(blank=True)
+
+    objects = SchoolQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                "agency",
+                Lower("name"),
+                name="accounts_school_unique_name_per_agency",
+                violation_error_message="The agency already has a school of this name.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("school_edit", kwargs={"slug": self.agency.slug, "pk": self.pk})
+
+
+class Membership(models.Model):
+    """A person's place in an agency: what they may do and which roles they hold."""
+
+    class Access(models.TextChoices):
+        LEAD = "lead", "Lead"
+        EDITOR = "editor", "Editor"
+        SRO = "sro", "School resource officer"
+        VIEWER = "viewer", "Viewer"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="memberships")
+    access = models.CharField(max_length=10, choices=Access.choices, default=Access.VIEWER)
+    roles = models.ManyToManyField(Role, blank=True, related_name="memberships")
+    schools = models.ManyToManyField(
+        School, blank=True, related_name="memberships", help_text="The schools an SRO serves."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["user__full_name"]
+        constraints = [
+            models.UniqueConstraint("user", "agency", name="accounts_membership_one_per_agency"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.agency} ({self.get_access_display()})"
+
+    @property
+    def is_lead(self) -> bool:
+        return self.access == self.Access.LEAD
+
+    @property
+    def can_edit(self) -> bool:
+        return self.access in (self.Access.LEAD, self.Access.EDITOR)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class InvitationQuerySet(models.QuerySet["Invitation"]):
+    def pending(self) -> InvitationQuerySet:
+        return self.filter(
+            accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        )
+
+    def for_token(self, token: str) -> InvitationQuerySet:
+        return self.filter(token_hash=_token_hash(token))
+
+
+class Invitation(models.Model):
+    """An emailed, single-use link that makes its recipient a member of an agency.
+
+    Only the SHA-256 of the token is stored, so the database alone cannot be used to accept it.
+    """
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    access = models.CharField(
+        max_length=10, choices=Membership.Access.choices, default=Membership.Access.VIEWER
+    )
+    roles = models.ManyToManyField(Role, blank=True, related_name="+")
+    schools = models.ManyToManyField(School, blank=True, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                "agency",
+                Lower("email"),
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="accounts_invitation_one_open_per_email",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Invitation of {self.email} to {self.agency}"
+
+    def set_new_token(self) -> str:
+        """Give the invitation a fresh token and return it; only its hash is kept."""
+        token = secrets.token_urlsafe(32)
+        self.token_hash = _token_hash(token)
+        return token
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and not self.is_expired

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from django.urls import include, path
+
+from accounts import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("agencies/<slug:slug>/", views.agency_detail, name="agency_detail"),
+    path("agencies/<slug:slug>/schools/", views.school_list, name="school_list"),
+    path("agencies/<slug:slug>/schools/new/", views.school_create, name="school_create"),
+    path("agencies/<slug:slug>/schools/<int:pk>/", views.school_edit, name="school_edit"),
+    path("agencies/<slug:slug>/people/", views.people, name="people"),
+    path("agencies/<slug:slug>/people/invite/", views.invite, name="people_invite"),
+    path("agencies/<slug:slug>/people/<int:pk>/", views.membership_edit, name="people_edit"),
+    path(
+        "agencies/<slug:slug>/people/<int:pk>/remove/",
+        views.membership_remove,
+        name="people_remove",
+    ),
+    path(
+        "agencies/<slug:slug>/invitations/<int:pk>/revoke/",
+        views.invitation_revoke,
+        name="people_invitation_revoke",
+    ),
+]

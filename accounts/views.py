@@ -1,0 +1,200 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from accounts import services
+from accounts.access import get_agency, get_invitation, get_membership, get_school
+from accounts.forms import AcceptInvitationForm, InvitationForm, MembershipForm, SchoolForm
+from accounts.models import Invitation, User
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    memberships = list(request.user.agency_memberships.values())
+    if len(memberships) == 1:
+        return redirect(memberships[0].agency)
+    return render(request, "accounts/home.html", {"memberships": memberships})
+
+
+def agency_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    agency = get_agency(request, slug)
+    context = {
+        "agency": agency,
+        "schools": agency.schools.all(),
+        "memberships": agency.memberships.select_related("user").prefetch_related(
+            "roles", "schools"
+        ),
+    }
+    return render(request, "accounts/agency_detail.html", context)
+
+
+def school_list(request: HttpRequest, slug: str) -> HttpResponse:
+    agency = get_agency(request, slug)
+    context = {
+        "agency": agency,
+        "schools": agency.schools.prefetch_related("memberships__user"),
+        "can_manage": request.user.has_perm("accounts.manage_schools", agency),
+    }
+    return render(request, "accounts/school_list.html", context)
+
+
+def _save_school(request: HttpRequest, form: SchoolForm, save) -> bool:
+    if not form.is_valid():
+        return False
+    try:
+        save(**form.cleaned_data)
+    except ValidationError as error:
+        form.add_error(None, error)
+        return False
+    return True
+
+
+@require_http_methods(["GET", "POST"])
+def school_create(request: HttpRequest, slug: str) -> HttpResponse:
+    agency = get_agency(request, slug, "accounts.manage_schools")
+    form = SchoolForm(request.POST or None, agency=agency)
+    if request.method == "POST" and _save_school(
+        request, form, lambda **data: services.school_create(agency=agency, **data)
+    ):
+        messages.success(request, f"{form.cleaned_data['name']} was added.")
+        return redirect("school_list", slug=agency.slug)
+    return render(request, "accounts/school_form.html", {"agency": agency, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def school_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    agency = get_agency(request, slug)
+    school = get_school(request, agency, pk, "accounts.manage_schools")
+    form = SchoolForm(request.POST or None, instance=school, agency=agency)
+    if request.method == "POST" and _save_school(
+        request, form, lambda **data: services.school_update(school=school, **data)
+    ):
+        messages.success(request, f"{school.name} was saved.")
+        return redirect("school_list", slug=agency.slug)
+    return render(
+        request, "accounts/school_form.html", {"agency": agency, "form": form, "school": school}
+    )
+
+
+def people(request: HttpRequest, slug: str) -> HttpResponse:
+    agency = get_agency(request, slug)
+    can_manage = request.user.has_perm("accounts.manage_people", agency)
+    context = {
+        "agency": agency,
+        "can_manage": can_manage,
+        "memberships": agency.memberships.select_related("user").prefetch_related(
+            "roles", "schools"
+        ),
+        "invitations": agency.invitations.pending().prefetch_related("roles", "schools")
+        if can_manage
+        else Invitation.objects.none(),
+    }
+    return render(request, "accounts/people.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def invite(request: HttpRequest, slug: str) -> HttpResponse:
+    agency = get_agency(request, slug, "accounts.manage_people")
+    form = InvitationForm(request.POST or None, agency=agency)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation, token = services.invitation_create(
+                agency=agency, invited_by=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            accept_url = request.build_absolute_uri(reverse("invitation_accept", args=[token]))
+            transaction.on_commit(
+                lambda: services.invitation_send(invitation=invitation, accept_url=accept_url)
+            )
+            messages.success(request, f"An invitation was sent to {invitation.email}.")
+            return redirect("people", slug=agency.slug)
+    context = {"agency": agency, "form": form, "valid_days": settings.INVITATION_VALID_DAYS}
+    return render(request, "accounts/invite.html", context)
+
+
+def invitation_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    agency = get_agency(request, slug)
+    invitation = get_invitation(request, agency, pk, "accounts.manage_people")
+    if request.method != "POST":  # after the access check, so another agency's gets a 404
+        return HttpResponseNotAllowed(["POST"])
+    services.invitation_revoke(invitation=invitation)
+    messages.success(request, f"The invitation of {invitation.email} was withdrawn.")
+    return redirect("people", slug=agency.slug)
+
+
+@require_http_methods(["GET", "POST"])
+def membership_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    agency = get_agency(request, slug)
+    membership = get_membership(request, agency, pk, "accounts.manage_people")
+    form = MembershipForm(request.POST or None, instance=membership, agency=agency)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.membership_update(membership=membership, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"{membership.user}'s access was saved.")
+            return redirect("people", slug=agency.slug)
+    context = {"agency": agency, "form": form, "membership": membership}
+    return render(request, "accounts/membership_form.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def membership_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    agency = get_agency(request, slug)
+    membership = get_membership(request, agency, pk, "accounts.manage_people")
+    error = None
+    if request.method == "POST":
+        try:
+            services.membership_remove(membership=membership)
+        except ValidationError as exc:
+            error = exc.messages[0]
+        else:
+            messages.success(request, f"{membership.user} was removed from {agency.name}.")
+            return redirect("people", slug=agency.slug)
+    context = {"agency": agency, "membership": membership, "error": error}
+    return render(request, "accounts/membership_remove.html", context, status=400 if error else 200)
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = Invitation.objects.select_related("agency").for_token(token).first()
+    if invitation is None or not invitation.is_pending:
+        return render(request, "accounts/invitation_invalid.html", status=410)
+    has_account = User.objects.filter(email=invitation.email).exists()
+    form = None
+    if not request.user.is_authenticated and not has_account:
+        form = AcceptInvitationForm(request.POST or None, email=invitation.email)
+    error = None
+    if request.method == "POST":
+        try:
+            if request.user.is_authenticated:
+                services.invitation_accept(token=token, user=request.user)
+            elif form is not None and form.is_valid():
+                user = services.invitation_accept_as_new_user(
+                    token=token,
+                    full_name=form.cleaned_data["full_name"],
+                    job_title=form.cleaned_data["job_title"],
+                    password=form.cleaned_data["password1"],
+                )
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            else:
+                raise ValidationError("")
+        except ValidationError as exc:
+            error = " ".join(m for m in exc.messages if m)
+        else:
+            messages.success(request, f"Welcome to {invitation.agency.name}.")
+            return redirect(invitation.agency)
+    context = {"invitation": invitation, "form": form, "has_account": has_account, "error": error}
+    return render(request, "accounts/invitation_accept.html", context, status=400 if error else 200)
