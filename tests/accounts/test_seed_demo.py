@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from io import StringIO
+
+from django.core.management import call_command
+
+from accounts.models import Agency, Membership, School, User
+
+
+def seed() -> str:
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def counts() -> tuple[int, ...]:
+    return tuple(model.objects.count() for model in (Agency, School, User, Membership))
+
+
+def test_demo_has_every_access_level_three_schools_and_a_second_agency(catalog_version):
+    output = seed()
+
+    harbor = Agency.objects.get(slug="harbor-city-pd")
+    assert harbor.schools.count() == 3
+    assert set(harbor.memberships.values_list("access", flat=True)) == set(Membership.Access.values)
+    sros = harbor.memberships.filter(access="sro")
+    assert [m.schools.count() for m in sros] == [1, 2]
+    assert not set(sros[0].schools.all()) & set(sros[1].schools.all())
+    assert Agency.objects.count() == 2
+    assert "chief@harbor.example" in output
+    assert "harbor-demo-2026" in output
+    assert User.objects.get(email="chief@harbor.example").memberships.get().roles.exists()
+
+
+def test_demo_can_sign_in(client, catalog_version):
+    seed()
+
+    assert client.login(username="chief@harbor.example", password="harbor-demo-2026")
+
+
+def test_second_run_changes_nothing(catalog_version):
+    seed()
+    before = counts()
+
+    output = seed()
+
+    assert counts() == before
+    assert "up to date" in output

@@ -1,0 +1,155 @@
+"""The catalog file reader: a file is checked whole, and every problem names file, line and field."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from textwrap import dedent
+
+import pytest
+
+from checklists.catalog import CatalogError, read_catalog
+from tests.conftest import SHIPPED_CATALOG
+
+MINIMAL = dedent(
+    """\
+    slug: test-catalog
+    title: Test catalog
+    publisher: Test Publisher
+    source_url: https://example.org/page
+    version: "1.0"
+    published: 2022
+    roles:
+      - slug: patrol
+        name: Patrol
+    sources:
+      - key: page
+        citation: Test Publisher, the page, 2022.
+    sections:
+      - code: first
+        title: First section
+        items:
+          - code: TST-01
+            title: Write the policy
+            guidance: A written policy exists.
+            why: Because it matters.
+            basis: Introduction
+            roles: [patrol]
+            sources: [page]
+            prompts:
+              - key: officers
+                kind: number
+                label: Officers trained
+                min: 0
+                max: 500
+    """
+)
+
+
+def write(tmp_path, text: str):
+    path = tmp_path / "catalog.yaml"
+    path.write_text(text)
+    return path
+
+
+def problems_of(tmp_path, text: str) -> list[tuple[int, str, str]]:
+    with pytest.raises(CatalogError) as caught:
+        read_catalog(write(tmp_path, text))
+    assert str(tmp_path / "catalog.yaml") in str(caught.value)
+    return [(p.line, p.field, p.message) for p in caught.value.problems]
+
+
+def test_minimal_catalog_reads(tmp_path):
+    spec = read_catalog(write(tmp_path, MINIMAL))
+
+    assert spec.slug == "test-catalog"
+    assert spec.published == "2022"
+    prompt = spec.sections[0].items[0].prompts[0]
+    assert (prompt.min, prompt.max) == (Decimal(0), Decimal(500))
+
+
+def test_shipped_catalog_reads_with_every_item_sourced_and_provable():
+    spec = read_catalog(SHIPPED_CATALOG)
+
+    items = [item for _, item in spec.items()]
+    assert len(items) >= 20
+    assert all(item.roles and item.sources and item.prompts for item in items)
+    assert all(any(p.required for p in item.prompts) for item in items)
+    assert {item.scope for item in items} == {"agency", "school"}
+
+
+# Each case edits MINIMAL (old -> new) and names where the problem must be reported.
+@pytest.mark.parametrize(
+    ("old", "new", "line", "field", "message"),
+    [
+        ("title: Test catalog\n", "title: Test catalog\ncolour: blue\n", 3, "colour", "not a known field"),
+        ("items:\n", "item:\n", 16, "sections[0].item", "not a known field"),
+        ("roles: [patrol]", "roles: [sergeant]", 22, "sections[0].items[0].roles[0] (item TST-01)", "'sergeant' is not one of the catalog's roles"),
+        ("sources: [page]", "sources: [book]", 23, "sections[0].items[0].sources[0] (item TST-01)", "'book' is not one of the catalog's sources"),
+        ("kind: number", "kind: colour", 26, "sections[0].items[0].prompts[0].kind (item TST-01)", "input should be"),
+        ("max: 500", "max: 2020-01-01", 29, "sections[0].items[0].prompts[0].max (item TST-01)", "must be a number"),
+        ("min: 0", "min: 900", 28, "sections[0].items[0].prompts[0].min (item TST-01)", "greater than max"),
+        ("code: TST-01", "code: tst one", 17, "sections[0].items[0].code (item tst one)", "string should match pattern"),
+        ("published: 2022", "published: last year", 6, "published", "string should match pattern"),
+        ("title: Test catalog\n", "title: Test catalog\ntitle: Again\n", 3, "title", "appears twice"),
+        ("guidance: A written policy exists.", "# guidance removed", 17, "sections[0].items[0].guidance (item TST-01)", "is required"),
+    ],
+)  # fmt: skip
+def test_problem_names_line_and_field(tmp_path, old, new, line, field, message):
+    assert MINIMAL.count(old) == 1
+    problems = problems_of(tmp_path, MINIMAL.replace(old, new))
+
+    assert any(
+        (p_line, p_field) == (line, field) and message in text for p_line, p_field, text in problems
+    ), problems
+
+
+def test_duplicate_item_code_is_reported_on_both_items(tmp_path):
+    item = MINIMAL[MINIMAL.index("      - code: TST-01") :]
+    problems = problems_of(tmp_path, MINIMAL + item)
+
+    assert [(line, message) for line, _, message in problems] == [
+        (17, "'TST-01' is used by more than one item"),
+        (30, "'TST-01' is used by more than one item"),
+    ]
+
+
+def test_every_problem_is_listed_not_just_the_first(tmp_path):
+    text = MINIMAL.replace("[patrol]", "[sergeant]").replace("[page]", "[book]")
+
+    assert len(problems_of(tmp_path, text)) == 2
+
+
+def test_yaml_syntax_error_names_its_line(tmp_path):
+    problems = problems_of(
+        tmp_path, MINIMAL.replace("    title: First section\n", "    title: [unclosed\n")
+    )
+
+    assert problems[0][0] in (15, 16)  # PyYAML marks where it noticed
+    assert "not valid YAML" in problems[0][2]
+
+
+def test_a_file_that_is_not_a_mapping_is_refused(tmp_path):
+    assert problems_of(tmp_path, "- just\n- a list\n") == [
+        (1, "", "must be a mapping of catalog fields")
+    ]
+
+
+def test_date_bounds_accept_today_and_iso_dates(tmp_path):
+    text = MINIMAL.replace("kind: number", "kind: date").replace("min: 0", "min: 2000-01-01")
+    text = text.replace("max: 500", "max: today")
+    prompt = read_catalog(write(tmp_path, text)).sections[0].items[0].prompts[0]
+
+    assert (str(prompt.min), prompt.max) == ("2000-01-01", "today")
+
+
+def test_fingerprint_ignores_comments_and_layout(tmp_path):
+    first = read_catalog(write(tmp_path, MINIMAL)).sha256()
+    second = read_catalog(
+        write(tmp_path, "# a comment\n" + MINIMAL.replace('"1.0"', "'1.0'"))
+    ).sha256()
+    changed = read_catalog(
+        write(tmp_path, MINIMAL.replace("Write the policy", "Adopt the policy"))
+    ).sha256()
+
+    assert first == second
+    assert first != changed

@@ -1,0 +1,133 @@
+"""Loading catalogs: all or nothing, idempotent, and never rewriting a loaded version."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from accounts.models import Role
+from checklists.models import (
+    Catalog,
+    CatalogVersion,
+    EvidencePrompt,
+    Figure,
+    FigureValue,
+    Item,
+    Section,
+    Source,
+)
+from checklists.services import catalog_load
+from tests.checklists.test_catalog import MINIMAL
+from tests.conftest import SHIPPED_CATALOG
+
+CATALOG_MODELS = [
+    Catalog,
+    CatalogVersion,
+    Source,
+    Section,
+    Item,
+    EvidencePrompt,
+    Figure,
+    FigureValue,
+    Role,
+]
+
+
+def row_counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in CATALOG_MODELS}
+
+
+@pytest.fixture
+def catalog_file(db, tmp_path):
+    path = tmp_path / "test.yaml"
+    path.write_text(MINIMAL)
+    return path
+
+
+def test_shipped_catalog_loads_items_prompts_roles_sources_and_figures(catalog_version):
+    items = catalog_version.items.all()
+
+    assert items.count() == 26
+    assert catalog_version.sections.count() == 7
+    assert items.filter(scope=Item.Scope.SCHOOL).exists()
+    assert not items.filter(roles=None).exists()
+    assert not items.filter(sources=None).exists()
+    assert not items.filter(prompts=None).exists()
+    assert Role.objects.filter(slug="school-resource-officer").exists()
+    prompt = EvidencePrompt.objects.get(item__code="LER-02", key="officers_trained")
+    assert (prompt.kind, prompt.min_number, prompt.unit) == ("number", 0, "officers")
+    assert catalog_version.figures.count() == 3
+
+
+def test_loading_the_same_file_twice_changes_nothing(catalog_file):
+    first = catalog_load(path=catalog_file)
+    counts = row_counts()
+
+    second = catalog_load(path=catalog_file)
+
+    assert first.created
+    assert not second.created
+    assert second.version == first.version
+    assert row_counts() == counts
+
+
+def test_changed_file_becomes_a_new_version_and_leaves_the_old_one_as_it_was(catalog_file):
+    old = catalog_load(path=catalog_file).version
+    catalog_file.write_text(MINIMAL.replace("Write the policy", "Adopt the policy"))
+
+    new = catalog_load(path=catalog_file).version
+
+    assert (old.number, new.number) == (1, 2)
+    assert old.items.get().title == "Write the policy"
+    assert new.items.get().title == "Adopt the policy"
+    assert Catalog.objects.count() == 1
+
+
+def test_bad_file_changes_nothing(catalog_file, catalog_version):
+    counts = row_counts()
+    catalog_file.write_text(MINIMAL.replace("roles: [patrol]", "roles: [sergeant]"))
+
+    with pytest.raises(CommandError):
+        call_command("load_catalog", str(catalog_file), stderr=StringIO())
+
+    assert row_counts() == counts
+
+
+def test_command_prints_file_line_and_field_of_each_problem(catalog_file):
+    catalog_file.write_text(MINIMAL.replace("kind: number", "kind: colour"))
+    stderr = StringIO()
+
+    with pytest.raises(CommandError):
+        call_command("load_catalog", str(catalog_file), stderr=stderr)
+
+    assert (
+        f"{catalog_file}:26: sections[0].items[0].prompts[0].kind (item TST-01):"
+        in stderr.getvalue()
+    )
+
+
+def test_command_without_paths_loads_every_shipped_catalog(db):
+    stdout = StringIO()
+
+    call_command("load_catalog", stdout=stdout)
+    call_command("load_catalog", stdout=stdout)
+
+    assert (
+        "loaded as rand-law-enforcement-response version 2022.1 (#1), 26 items" in stdout.getvalue()
+    )
+    assert "unchanged: rand-law-enforcement-response" in stdout.getvalue()
+
+
+def test_role_names_follow_the_newest_catalog(catalog_file):
+    catalog_load(path=catalog_file)
+    catalog_file.write_text(MINIMAL.replace("name: Patrol", "name: Patrol officers"))
+
+    catalog_load(path=catalog_file)
+
+    assert Role.objects.get(slug="patrol").name == "Patrol officers"
+
+
+def test_shipped_file_is_the_one_in_the_catalog_directory():
+    assert SHIPPED_CATALOG.exists()

@@ -1,0 +1,86 @@
+"""Shared fixtures: an agency with one member per access level, and an outsider."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from accounts.models import Membership
+from checklists.services import catalog_load
+from tests.factories import AgencyFactory, MembershipFactory, SchoolFactory, UserFactory
+
+SHIPPED_CATALOG = Path(settings.CATALOG_DIR) / "rand-law-enforcement-response.yaml"
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def catalog_version(db):
+    """The shipped RAND catalog, loaded for real."""
+    return catalog_load(path=SHIPPED_CATALOG).version
+
+
+@pytest.fixture
+def agency(db):
+    return AgencyFactory(name="Harbor City Police Department", slug="harbor")
+
+
+@pytest.fixture
+def school(agency):
+    return SchoolFactory(agency=agency, name="Harbor High School")
+
+
+@pytest.fixture
+def other_school(agency):
+    return SchoolFactory(agency=agency, name="Bayview Elementary")
+
+
+def _member(agency, access: str, email: str, **extra):
+    return MembershipFactory(agency=agency, access=access, user=UserFactory(email=email), **extra)
+
+
+@pytest.fixture
+def lead(agency):
+    return _member(agency, Membership.Access.LEAD, "lead@harbor.example").user
+
+
+@pytest.fixture
+def editor(agency):
+    return _member(agency, Membership.Access.EDITOR, "editor@harbor.example").user
+
+
+@pytest.fixture
+def sro(agency, school):
+    membership = _member(agency, Membership.Access.SRO, "sro@harbor.example")
+    membership.schools.set([school])
+    return membership.user
+
+
+@pytest.fixture
+def viewer(agency):
+    return _member(agency, Membership.Access.VIEWER, "viewer@harbor.example").user
+
+
+@pytest.fixture
+def other_agency(db):
+    return AgencyFactory(name="Lakeside County Sheriff's Office", slug="lakeside")
+
+
+@pytest.fixture
+def outsider(other_agency):
+    """The lead of another agency: everything of ours must be a 404 to them."""
+    return _member(other_agency, Membership.Access.LEAD, "sheriff@lakeside.example").user
+
+
+@pytest.fixture
+def client_for(client):
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login
