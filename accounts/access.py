@@ -23,6 +23,8 @@ def get_agency(request: HttpRequest, slug: str, perm: str = "accounts.view_agenc
     if membership is None:
         raise Http404("No agency of yours has that address.")
     _require(request, perm, membership.agency)
+    if request.session.get("agency") != slug:
+        request.session["agency"] = slug
     return membership.agency
 
 
