@@ -46,7 +46,7 @@ def school_list(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "accounts/school_list.html", context)
 
 
-def _save_school(request: HttpRequest, form: SchoolForm, save) -> bool:
+def _save_school(form: SchoolForm, save) -> bool:
     if not form.is_valid():
         return False
     try:
@@ -62,7 +62,7 @@ def school_create(request: HttpRequest, slug: str) -> HttpResponse:
     agency = get_agency(request, slug, "accounts.manage_schools")
     form = SchoolForm(request.POST or None, agency=agency)
     if request.method == "POST" and _save_school(
-        request, form, lambda **data: services.school_create(agency=agency, **data)
+        form, lambda **data: services.school_create(agency=agency, **data)
     ):
         messages.success(request, f"{form.cleaned_data['name']} was added.")
         return redirect("school_list", slug=agency.slug)
@@ -75,7 +75,7 @@ def school_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     school = get_school(request, agency, pk, "accounts.manage_schools")
     form = SchoolForm(request.POST or None, instance=school, agency=agency)
     if request.method == "POST" and _save_school(
-        request, form, lambda **data: services.school_update(school=school, **data)
+        form, lambda **data: services.school_update(school=school, **data)
     ):
         messages.success(request, f"{school.name} was saved.")
         return redirect("school_list", slug=agency.slug)
@@ -169,6 +169,7 @@ def membership_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """Join an agency from an emailed link: signed in, or by creating an account."""
     invitation = Invitation.objects.select_related("agency").for_token(token).first()
     if invitation is None or not invitation.is_pending:
         return render(request, "accounts/invitation_invalid.html", status=410)
@@ -176,25 +177,28 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     form = None
     if not request.user.is_authenticated and not has_account:
         form = AcceptInvitationForm(request.POST or None, email=invitation.email)
+    ready = request.user.is_authenticated or (form is not None and form.is_valid())
     error = None
-    if request.method == "POST":
+    if request.method == "POST" and ready:
         try:
-            if request.user.is_authenticated:
-                services.invitation_accept(token=token, user=request.user)
-            elif form is not None and form.is_valid():
-                user = services.invitation_accept_as_new_user(
-                    token=token,
-                    full_name=form.cleaned_data["full_name"],
-                    job_title=form.cleaned_data["job_title"],
-                    password=form.cleaned_data["password1"],
-                )
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            else:
-                raise ValidationError("")
+            _accept(request, token, form)
         except ValidationError as exc:
-            error = " ".join(m for m in exc.messages if m)
+            error = " ".join(exc.messages)
         else:
             messages.success(request, f"Welcome to {invitation.agency.name}.")
             return redirect(invitation.agency)
     context = {"invitation": invitation, "form": form, "has_account": has_account, "error": error}
     return render(request, "accounts/invitation_accept.html", context, status=400 if error else 200)
+
+
+def _accept(request: HttpRequest, token: str, form: AcceptInvitationForm | None) -> None:
+    if request.user.is_authenticated:
+        services.invitation_accept(token=token, user=request.user)
+        return
+    user = services.invitation_accept_as_new_user(
+        token=token,
+        full_name=form.cleaned_data["full_name"],
+        job_title=form.cleaned_data["job_title"],
+        password=form.cleaned_data["password1"],
+    )
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
