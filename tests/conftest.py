@@ -84,3 +84,27 @@ def client_for(client):
         return client
 
     return login
+
+
+@pytest.fixture
+def count_queries():
+    """The number of SQL queries a call makes."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count(call) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            call()
+        return len(captured.captured_queries)
+
+    return count
+
+
+@pytest.fixture
+def admin_user(db):
+    """pytest-django's admin_user, for a user model whose login is the email address."""
+    from accounts.models import User
+
+    return User.objects.create_superuser(
+        "admin@muster.example", "admin-password-1", full_name="Site Admin"
+    )

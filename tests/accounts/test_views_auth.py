@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import re
+
+from django.core import mail
+from django.urls import reverse
+
+
+def test_sign_in_with_email_and_land_on_the_agency(client, agency, lead):
+    response = client.post(
+        reverse("login"), {"username": lead.email, "password": "correct-horse-battery"}, follow=True
+    )
+
+    assert response.redirect_chain[-1][0] == agency.get_absolute_url()
+
+
+def test_wrong_password_says_so_without_revealing_the_account(client, lead):
+    response = client.post(reverse("login"), {"username": lead.email, "password": "wrong"})
+
+    assert response.status_code == 200
+    assert "Please enter a correct email address and password" in response.content.decode()
+
+
+def test_password_reset_round_trip(client, lead):
+    client.post(reverse("password_reset"), {"email": lead.email})
+    link = re.search(r"http://testserver(/accounts/reset/\S+/)", mail.outbox[0].body).group(1)
+
+    form_page = client.get(link, follow=True)
+    client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": "a-new-long-passphrase", "new_password2": "a-new-long-passphrase"},
+    )
+
+    assert client.login(username=lead.email, password="a-new-long-passphrase")
+
+
+def test_sign_out_is_a_post(client_for, lead):
+    client = client_for(lead)
+
+    client.post(reverse("logout"))
+
+    assert client.get(reverse("home")).status_code == 302
+
+
+def test_forbidden_and_missing_pages_explain_themselves(client_for, agency, viewer, other_agency):
+    client = client_for(viewer)
+
+    forbidden = client.post(reverse("school_create", args=[agency.slug]), {"name": "X"})
+    missing = client.get(reverse("agency_detail", args=[other_agency.slug]))
+
+    assert "Your access does not allow this" in forbidden.content.decode()
+    assert "There is nothing here" in missing.content.decode()
