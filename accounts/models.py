@@ -212,6 +212,14 @@ class Membership(models.Model):
     def can_edit(self) -> bool:
         return self.access in (self.Access.LEAD, self.Access.EDITOR)
 
+    @cached_property
+    def school_ids(self) -> frozenset[int]:
+        return frozenset(self.schools.values_list("pk", flat=True))
+
+    @cached_property
+    def role_ids(self) -> frozenset[int]:
+        return frozenset(self.roles.values_list("pk", flat=True))
+
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()

@@ -161,16 +161,24 @@ def membership_remove(*, membership: Membership) -> None:
 
 @transaction.atomic
 def school_create(*, agency: Agency, **fields) -> School:
+    """Add a school; an active one gets its rows in every open assessment at once."""
+    from checklists.services import school_responses_ensure
+
     school = School(agency=agency, **fields)
     school.full_clean()
     school.save()
+    school_responses_ensure(school=school)
     return school
 
 
 @transaction.atomic
 def school_update(*, school: School, **fields) -> School:
+    """Change a school; reactivating it fills in any rows it missed while inactive."""
+    from checklists.services import school_responses_ensure
+
     for name, value in fields.items():
         setattr(school, name, value)
     school.full_clean()
     school.save()
+    school_responses_ensure(school=school)
     return school

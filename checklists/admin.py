@@ -1,14 +1,18 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from checklists.models import (
+    Assessment,
+    Attachment,
     Catalog,
     CatalogVersion,
     EvidencePrompt,
     Figure,
     FigureValue,
     Item,
+    Response,
     Section,
     Source,
 )
@@ -113,3 +117,67 @@ class FigureValueAdmin(ReadOnlyAdmin):
     list_display = ["label", "value", "figure"]
     list_filter = ["figure"]
     search_fields = ["label"]
+
+
+class AttachmentInline(admin.TabularInline):
+    model = Attachment
+    extra = 0
+    fields = [
+        "original_name",
+        "prompt_key",
+        "content_type",
+        "size",
+        "sha256",
+        "uploaded_by",
+        "uploaded_at",
+    ]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(admin.ModelAdmin):
+    list_display = ["title", "agency", "catalog_version", "state", "due_date", "created_at"]
+    list_filter = ["state", "agency", "catalog_version"]
+    search_fields = ["title", "agency__name"]
+    list_select_related = ["agency", "catalog_version"]
+    raw_id_fields = ["previous", "created_by"]
+
+
+@admin.register(Response)
+class ResponseAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "__str__",
+        "assessment",
+        "school",
+        "status",
+        "carried_over",
+        "owner",
+        "target_date",
+        "updated_at",
+    ]
+    list_filter = ["status", "carried_over", "assessment__agency", "assessment"]
+    search_fields = ["item__code", "item__title", "school__name", "notes"]
+    list_select_related = ["item", "school", "owner", "assessment"]
+    raw_id_fields = ["assessment", "item", "school", "owner", "previous", "updated_by"]
+    inlines = [AttachmentInline]
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(admin.ModelAdmin):
+    list_display = [
+        "original_name",
+        "response",
+        "content_type",
+        "size",
+        "uploaded_by",
+        "uploaded_at",
+    ]
+    list_filter = ["content_type"]
+    search_fields = ["original_name", "sha256", "response__item__code"]
+    list_select_related = ["response__item", "response__school", "uploaded_by"]
+    raw_id_fields = ["response", "uploaded_by"]
+    readonly_fields = ["sha256", "size", "content_type"]

@@ -1,10 +1,17 @@
 from __future__ import annotations
 
+import uuid
+from datetime import date
+from pathlib import PurePath
+
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
-from accounts.models import Role
+from accounts.models import Agency, Role, School
 
 
 class Catalog(models.Model):
@@ -259,3 +266,217 @@ class FigureValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label}: {self.value}"
+
+
+class AssessmentQuerySet(models.QuerySet["Assessment"]):
+    def visible_to(self, user) -> AssessmentQuerySet:
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(agency__memberships__user=user)
+
+    def newest_first(self) -> AssessmentQuerySet:
+        return self.order_by("-created_at", "-pk")
+
+
+class Assessment(models.Model):
+    """One agency's pass through one frozen catalog version."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        IN_REVIEW = "in_review", "In review"
+        SIGNED_OFF = "signed_off", "Signed off"
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="assessments")
+    catalog_version = models.ForeignKey(
+        CatalogVersion, on_delete=models.PROTECT, related_name="assessments"
+    )
+    previous = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The assessment this one continues from.",
+    )
+    title = models.CharField(max_length=200, help_text="For example: 2026 annual assessment")
+    due_date = models.DateField(null=True, blank=True)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.DRAFT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = AssessmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("assessment_checklist", kwargs={"slug": self.agency.slug, "pk": self.pk})
+
+    @property
+    def is_locked(self) -> bool:
+        """A signed-off assessment is a record: nothing in it changes any more."""
+        return self.state == self.State.SIGNED_OFF
+
+
+class ResponseQuerySet(models.QuerySet["Response"]):
+    def for_school(self, school: School) -> ResponseQuerySet:
+        return self.filter(school=school)
+
+    def for_schools(self, school_ids) -> ResponseQuerySet:
+        return self.filter(school__in=school_ids)
+
+    def open(self) -> ResponseQuerySet:
+        return self.exclude(status__in=[Response.Status.IN_PLACE, Response.Status.NOT_APPLICABLE])
+
+    def overdue(self, today: date | None = None) -> ResponseQuerySet:
+        return self.open().filter(target_date__lt=today or timezone.localdate())
+
+    def assigned_to(self, user) -> ResponseQuerySet:
+        return self.filter(owner=user)
+
+    def for_roles(self, roles) -> ResponseQuerySet:
+        return self.filter(item__roles__in=roles).distinct()
+
+    def for_display(self) -> ResponseQuerySet:
+        """Everything a checklist row shows, in a fixed number of queries."""
+        return self.select_related("item__section", "school", "owner", "previous").prefetch_related(
+            "item__roles", "item__prompts", "attachments"
+        )
+
+
+class Response(models.Model):
+    """Where the agency stands on one item (for one school, if the item is per school)."""
+
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", "Not started"
+        IN_PROGRESS = "in_progress", "In progress"
+        IN_PLACE = "in_place", "In place"
+        NOT_APPLICABLE = "not_applicable", "Not applicable"
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="responses")
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="responses")
+    school = models.ForeignKey(
+        School, null=True, blank=True, on_delete=models.PROTECT, related_name="responses"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NOT_STARTED)
+    notes = models.TextField(blank=True)
+    justification = models.TextField(
+        blank=True, help_text="Why the item does not apply to the agency (or school)."
+    )
+    answers = models.JSONField(default=dict, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_responses",
+    )
+    target_date = models.DateField(null=True, blank=True)
+    carried_over = models.BooleanField(
+        default=False, help_text="Copied from the previous assessment and not yet confirmed."
+    )
+    previous = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ResponseQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["previous"], related_name="changes")
+
+    class Meta:
+        ordering = ["item__order", "school__name"]
+        constraints = [
+            models.UniqueConstraint(
+                "assessment",
+                "item",
+                condition=models.Q(school__isnull=True),
+                name="checklists_response_one_per_item",
+            ),
+            models.UniqueConstraint(
+                "assessment",
+                "item",
+                "school",
+                condition=models.Q(school__isnull=False),
+                name="checklists_response_one_per_item_and_school",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item.code} at {self.school}" if self.school_id else self.item.code
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "response_detail", kwargs={"slug": self.assessment.agency.slug, "pk": self.pk}
+        )
+
+    @property
+    def counts_as_in_place(self) -> bool:
+        return self.status == self.Status.IN_PLACE and not self.carried_over
+
+    @property
+    def is_overdue(self) -> bool:
+        open_ = self.status not in (self.Status.IN_PLACE, self.Status.NOT_APPLICABLE)
+        return open_ and self.target_date is not None and self.target_date < timezone.localdate()
+
+    def answered(self, prompt: EvidencePrompt) -> bool:
+        if prompt.kind == EvidencePrompt.Kind.FILE:
+            return any(a.prompt_key == prompt.key for a in self.attachments.all())
+        return self.answers.get(prompt.key) not in (None, "")
+
+    def missing_evidence(self) -> list[EvidencePrompt]:
+        """The required prompts that have no answer yet."""
+        return [p for p in self.item.prompts.all() if p.required and not self.answered(p)]
+
+    def evidence_summary(self) -> tuple[int, int]:
+        """(answered, asked) over the item's prompts."""
+        prompts = list(self.item.prompts.all())
+        return sum(self.answered(p) for p in prompts), len(prompts)
+
+    def is_complete(self) -> bool:
+        return self.status != self.Status.NOT_STARTED and not (
+            self.status == self.Status.IN_PLACE and self.missing_evidence()
+        )
+
+
+def evidence_path(attachment: Attachment, filename: str) -> str:
+    """Evidence is stored under a random name: the original name is kept only as data."""
+    suffix = PurePath(filename).suffix.lower()[:10]
+    agency_id = attachment.response.assessment.agency_id
+    return f"evidence/{agency_id}/{uuid.uuid4().hex}{suffix}"
+
+
+class Attachment(models.Model):
+    """An evidence file, served only through a permission-checked download."""
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="attachments")
+    prompt_key = models.SlugField(max_length=50, blank=True)
+    file = models.FileField(upload_to=evidence_path, max_length=255)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField("SHA-256", max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "attachment_download",
+            kwargs={"slug": self.response.assessment.agency.slug, "pk": self.pk},
+        )

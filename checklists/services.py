@@ -1,24 +1,36 @@
-"""Operations on catalogs (and, later, assessments) that span several rows."""
+"""Operations on catalogs and assessments that span several rows."""
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
+from pathlib import Path, PurePath
+from typing import Any
 
+import filetype
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
-from accounts.models import Role
+from accounts.models import Agency, Membership, Role, School, User
 from checklists.catalog import CatalogSpec, PromptSpec, read_catalog
 from checklists.models import (
+    Assessment,
+    Attachment,
     Catalog,
     CatalogVersion,
     EvidencePrompt,
     Figure,
     FigureValue,
     Item,
+    Response,
     Section,
     Source,
 )
@@ -195,3 +207,321 @@ def _bulk_create[M](model: type[M], objects: list[M]) -> list[M]:
     for obj in objects:
         obj.full_clean(validate_unique=False, validate_constraints=False)
     return model.objects.bulk_create(objects)
+
+
+# Assessments -----------------------------------------------------------------------------------
+
+
+class AssessmentLocked(PermissionDenied):
+    """A signed-off assessment is a record: no write may change it."""
+
+    def __init__(self) -> None:
+        super().__init__("This assessment is signed off: it can no longer be changed.")
+
+
+class ResponseConflict(Exception):
+    """Someone saved the response after the editor opened it."""
+
+    def __init__(self, current: Response) -> None:
+        self.current = current
+        super().__init__(f"{current} was changed by someone else (version {current.version}).")
+
+
+def _ensure_editable(assessment: Assessment) -> None:
+    if assessment.is_locked:
+        raise AssessmentLocked
+
+
+@transaction.atomic
+def assessment_start(
+    *, agency: Agency, catalog_version: CatalogVersion, title: str, due_date: date | None, by: User
+) -> Assessment:
+    """Start an assessment with a response for every item, and every school item for each active school."""
+    assessment = Assessment(
+        agency=agency,
+        catalog_version=catalog_version,
+        title=title,
+        due_date=due_date,
+        created_by=by,
+    )
+    assessment.full_clean()
+    assessment.save()
+    _responses_create(assessment, list(agency.schools.active()))
+    return assessment
+
+
+def _responses_create(
+    assessment: Assessment, schools: list[School], copy_from: dict | None = None
+) -> None:
+    items = list(assessment.catalog_version.items.prefetch_related("prompts"))
+    rows = [
+        Response(assessment=assessment, item=item, school=school)
+        for item in items
+        for school in ([None] if not item.is_school_scoped else schools)
+    ]
+    if copy_from is not None:
+        for row in rows:
+            _carry_over(row, copy_from.get((row.item.code, row.school_id)))
+    bulk_create_with_history(rows, Response, batch_size=500)
+
+
+@transaction.atomic
+def school_responses_ensure(*, school: School) -> int:
+    """Give an active school its rows in every open assessment; returns how many were created."""
+    if not school.is_active:
+        return 0
+    created = 0
+    for assessment in school.agency.assessments.exclude(state=Assessment.State.SIGNED_OFF):
+        items = assessment.catalog_version.items.filter(scope=Item.Scope.SCHOOL)
+        have = set(assessment.responses.filter(school=school).values_list("item_id", flat=True))
+        rows = [
+            Response(assessment=assessment, item=item, school=school)
+            for item in items
+            if item.pk not in have
+        ]
+        bulk_create_with_history(rows, Response)
+        created += len(rows)
+    return created
+
+
+@transaction.atomic
+def assessment_start_next(
+    *, previous: Assessment, title: str, due_date: date | None, by: User
+) -> Assessment:
+    """Start the next cycle on the newest catalog version, starting from the previous answers.
+
+    Copied responses are marked carried over: they count as in place only once someone confirms
+    them, because last year's drill is not this year's.
+    """
+    version = previous.catalog_version.catalog.versions.latest_first().first()
+    assessment = Assessment(
+        agency=previous.agency,
+        catalog_version=version,
+        previous=previous,
+        title=title,
+        due_date=due_date,
+        created_by=by,
+    )
+    assessment.full_clean()
+    assessment.save()
+    earlier = {
+        (r.item.code, r.school_id): r
+        for r in previous.responses.select_related("item").prefetch_related("attachments")
+    }
+    _responses_create(assessment, list(previous.agency.schools.active()), copy_from=earlier)
+    _attachments_carry_over(assessment)
+    return assessment
+
+
+def _carry_over(row: Response, earlier: Response | None) -> None:
+    if earlier is None:
+        return
+    keys = {p.key for p in row.item.prompts.all()}
+    row.previous = earlier
+    row.status = earlier.status
+    row.notes = earlier.notes
+    row.justification = earlier.justification
+    row.answers = {k: v for k, v in earlier.answers.items() if k in keys}
+    row.owner_id = earlier.owner_id
+    row.carried_over = earlier.status != Response.Status.NOT_STARTED
+
+
+def _attachments_carry_over(assessment: Assessment) -> None:
+    """The new rows point at the same stored files, so the evidence stays one click away."""
+    copies = [
+        Attachment(
+            response=response,
+            prompt_key=old.prompt_key,
+            file=old.file.name,
+            original_name=old.original_name,
+            content_type=old.content_type,
+            size=old.size,
+            sha256=old.sha256,
+            uploaded_by_id=old.uploaded_by_id,
+            uploaded_at=old.uploaded_at,
+        )
+        for response in assessment.responses.filter(previous__isnull=False).prefetch_related(
+            "previous__attachments"
+        )
+        for old in response.previous.attachments.all()
+    ]
+    Attachment.objects.bulk_create(copies)
+
+
+@transaction.atomic
+def response_update(
+    *,
+    response: Response,
+    by: User,
+    expected_version: int,
+    status: str,
+    notes: str = "",
+    justification: str = "",
+    answers: dict[str, Any] | None = None,
+    owner: User | None = None,
+    target_date: date | None = None,
+    confirm: bool = False,
+    files: Iterable[tuple[str, UploadedFile]] = (),
+) -> Response:
+    """Save an edit of a response, unless someone else saved it since it was opened.
+
+    Raises `ResponseConflict` (with the stored version) when `expected_version` is stale,
+    `AssessmentLocked` on a signed-off assessment, and `ValidationError` when the rules of the
+    item are not met: nothing is written in any of these cases.
+    """
+    current = (
+        Response.objects.select_for_update()
+        .select_related("assessment__agency", "item")
+        .get(pk=response.pk)
+    )
+    _ensure_editable(current.assessment)
+    if current.version != expected_version:
+        raise ResponseConflict(current)
+    files = list(files)
+    current.status, current.notes, current.justification = status, notes, justification
+    current.answers = {k: v for k, v in (answers or {}).items() if v not in (None, "")}
+    current.owner, current.target_date = owner, target_date
+    if confirm:
+        current.carried_over = False
+    _check_owner(current.assessment.agency, owner)
+    _check_evidence(current, pending_keys={key for key, _ in files})
+    for prompt_key, upload in files:
+        attachment_add(response=current, upload=upload, prompt_key=prompt_key, by=by)
+    current.version += 1
+    current.updated_by, current.updated_at = by, timezone.now()
+    current.full_clean()
+    _save_with_history(current, by=by, reason="edit")
+    return current
+
+
+def _save_with_history(response: Response, *, by: User, reason: str) -> None:
+    """Save, recording who and why in the response's history (also outside a request)."""
+    response._history_user = by
+    response._change_reason = reason
+    response.save()
+
+
+def _check_owner(agency: Agency, owner: User | None) -> None:
+    if owner is not None and not Membership.objects.filter(agency=agency, user=owner).exists():
+        raise ValidationError({"owner": "Choose a member of the agency."})
+
+
+def _check_evidence(response: Response, pending_keys: set[str]) -> None:
+    S = Response.Status
+    if response.status == S.NOT_APPLICABLE and not response.justification.strip():
+        raise ValidationError({"justification": "Say why the item does not apply."})
+    if response.status == S.IN_PLACE:
+        missing = [p for p in response.missing_evidence() if p.key not in pending_keys]
+        if missing:
+            raise ValidationError(
+                {p.key: "Required before the item can be marked in place." for p in missing}
+            )
+
+
+@transaction.atomic
+def responses_assign(
+    *,
+    assessment: Assessment,
+    responses: Iterable[Response],
+    owner: User,
+    target_date: date | None,
+    by: User,
+) -> int:
+    """Give responses an owner and a target date; returns how many changed."""
+    _ensure_editable(assessment)
+    _check_owner(assessment.agency, owner)
+    count = 0
+    for response in Response.objects.select_for_update().filter(
+        assessment=assessment, pk__in=[r.pk for r in responses]
+    ):
+        response.owner, response.target_date = owner, target_date
+        response.version += 1
+        response.updated_by, response.updated_at = by, timezone.now()
+        _save_with_history(response, by=by, reason="assigned")
+        count += 1
+    return count
+
+
+# Evidence files --------------------------------------------------------------------------------
+
+ALLOWED_EVIDENCE = {
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "gif": "image/gif",
+    "webp": "image/webp",
+    "tif": "image/tiff",
+    "heic": "image/heic",
+    "doc": "application/msword",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xls": "application/vnd.ms-excel",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "ppt": "application/vnd.ms-powerpoint",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "odt": "application/vnd.oasis.opendocument.text",
+    "ods": "application/vnd.oasis.opendocument.spreadsheet",
+    "odp": "application/vnd.oasis.opendocument.presentation",
+    "rtf": "application/rtf",
+}
+EXTENSION_ALIASES = {"jpeg": "jpg", "tiff": "tif"}
+
+
+def evidence_check(upload: UploadedFile) -> str:
+    """The file's real type by its content; `ValidationError` unless it is allowed and matches."""
+    if upload.size > settings.EVIDENCE_MAX_BYTES:
+        limit = settings.EVIDENCE_MAX_BYTES // (1024 * 1024)
+        raise ValidationError(f"{upload.name} is larger than the {limit} MB limit.")
+    upload.seek(0)
+    kind = filetype.guess(upload.read(8192))
+    upload.seek(0)
+    if kind is None or kind.extension not in ALLOWED_EVIDENCE:
+        raise ValidationError(
+            f"{upload.name} is not a PDF, image or office document, judging by its content."
+        )
+    extension = PurePath(upload.name).suffix.lower().lstrip(".")
+    if EXTENSION_ALIASES.get(extension, extension) != kind.extension:
+        raise ValidationError(
+            f"{upload.name} is a {kind.extension.upper()} file with the wrong ending."
+        )
+    return ALLOWED_EVIDENCE[kind.extension]
+
+
+def _sanitized_name(name: str) -> str:
+    base = PurePath(name.replace("\\", "/")).name
+    clean = "".join(c for c in base if c.isprintable() and c not in '<>:"/\\|?*').strip(" .")
+    return clean[:200] or "evidence"
+
+
+@transaction.atomic
+def attachment_add(
+    *, response: Response, upload: UploadedFile, prompt_key: str, by: User
+) -> Attachment:
+    """Store an evidence file after checking its content, size and name."""
+    _ensure_editable(response.assessment)
+    content_type = evidence_check(upload)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    attachment = Attachment(
+        response=response,
+        prompt_key=prompt_key,
+        original_name=_sanitized_name(upload.name),
+        content_type=content_type,
+        size=upload.size,
+        sha256=digest.hexdigest(),
+        uploaded_by=by,
+    )
+    attachment.file.save(attachment.original_name, upload, save=False)
+    attachment.save()
+    return attachment
+
+
+@transaction.atomic
+def attachment_delete(*, attachment: Attachment) -> None:
+    _ensure_editable(attachment.response.assessment)
+    name = attachment.file.name
+    attachment.delete()
+    # Carried-over attachments share the stored file with the previous assessment's rows.
+    if not Attachment.objects.filter(file=name).exists():
+        transaction.on_commit(lambda: attachment.file.storage.delete(name))

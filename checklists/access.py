@@ -1,0 +1,50 @@
+"""Fetch an assessment, response or attachment for a request, or refuse.
+
+Objects are looked up within the agency of the URL (already checked by `get_agency`), so another
+agency's object is a 404; a member without the permission gets a 403.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+
+from accounts.models import Agency
+from checklists.models import Assessment, Attachment, Response
+
+
+def get_assessment(request: HttpRequest, agency: Agency, pk: int) -> Assessment:
+    return get_object_or_404(
+        Assessment.objects.select_related("catalog_version__catalog", "previous"),
+        agency=agency,
+        pk=pk,
+    )
+
+
+def get_response(
+    request: HttpRequest, agency: Agency, pk: int, perm: str | None = None
+) -> Response:
+    response = get_object_or_404(
+        Response.objects.select_related(
+            "assessment__agency", "assessment__catalog_version", "item__section", "school", "owner"
+        ),
+        assessment__agency=agency,
+        pk=pk,
+    )
+    if perm and not request.user.has_perm(perm, response):
+        raise PermissionDenied
+    return response
+
+
+def get_attachment(
+    request: HttpRequest, agency: Agency, pk: int, perm: str | None = None
+) -> Attachment:
+    attachment = get_object_or_404(
+        Attachment.objects.select_related("response__assessment__agency"),
+        response__assessment__agency=agency,
+        pk=pk,
+    )
+    if perm and not request.user.has_perm(perm, attachment.response):
+        raise PermissionDenied
+    return attachment

@@ -1,0 +1,81 @@
+"""Readiness: the weighted share of applicable responses that are in place.
+
+An item's weight counts once per response. Not-applicable responses leave the denominator; a
+response carried over from the previous assessment counts as in place only once confirmed.
+Everything is computed by the database, so the cost does not grow with the number of rows
+fetched into Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+
+from checklists.models import Response
+
+S = Response.Status
+IN_PLACE = Q(status=S.IN_PLACE, carried_over=False)
+APPLICABLE = ~Q(status=S.NOT_APPLICABLE)
+
+
+@dataclass(frozen=True)
+class Score:
+    label: str
+    done: int  # weight in place
+    total: int  # weight applicable
+    in_place: int  # responses in place
+    applicable: int  # responses applicable
+    key: object = None
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+def _aggregates() -> dict:
+    return {
+        "done": Coalesce(Sum("item__weight", filter=IN_PLACE), Value(0)),
+        "total": Coalesce(Sum("item__weight", filter=APPLICABLE), Value(0)),
+        "in_place": Count("pk", filter=IN_PLACE),
+        "applicable": Count("pk", filter=APPLICABLE),
+    }
+
+
+def overall(responses: QuerySet[Response], label: str = "Overall") -> Score:
+    return Score(label=label, **responses.aggregate(**_aggregates()))
+
+
+def _grouped(responses: QuerySet[Response], key: str, label: str, order: str) -> list[Score]:
+    rows = (
+        responses.order_by()
+        .values(key)
+        .annotate(group_label=F(label), group_order=F(order), **_aggregates())
+        .order_by("group_order", "group_label")
+    )
+    return [
+        Score(
+            key=row[key],
+            label=row["group_label"],
+            done=row["done"],
+            total=row["total"],
+            in_place=row["in_place"],
+            applicable=row["applicable"],
+        )
+        for row in rows
+    ]
+
+
+def by_section(responses: QuerySet[Response]) -> list[Score]:
+    return _grouped(responses, "item__section", "item__section__title", "item__section__order")
+
+
+def by_role(responses: QuerySet[Response]) -> list[Score]:
+    return _grouped(responses, "item__roles", "item__roles__name", "item__roles__order")
+
+
+def by_school(responses: QuerySet[Response]) -> list[Score]:
+    return _grouped(
+        responses.filter(school__isnull=False), "school", "school__name", "school__name"
+    )
