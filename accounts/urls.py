@@ -8,7 +8,6 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
-    path("agencies/<slug:slug>/", views.agency_detail, name="agency_detail"),
     path("agencies/<slug:slug>/schools/", views.school_list, name="school_list"),
     path("agencies/<slug:slug>/schools/new/", views.school_create, name="school_create"),
     path("agencies/<slug:slug>/schools/<int:pk>/", views.school_edit, name="school_edit"),

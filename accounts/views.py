@@ -24,18 +24,6 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/home.html", {"memberships": memberships})
 
 
-def agency_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    agency = get_agency(request, slug)
-    context = {
-        "agency": agency,
-        "schools": agency.schools.all(),
-        "memberships": agency.memberships.select_related("user").prefetch_related(
-            "roles", "schools"
-        ),
-    }
-    return render(request, "accounts/agency_detail.html", context)
-
-
 def school_list(request: HttpRequest, slug: str) -> HttpResponse:
     agency = get_agency(request, slug)
     context = {

@@ -1,8 +1,13 @@
 from __future__ import annotations
 
-from django import forms
+from datetime import date
+from decimal import Decimal
 
-from accounts.models import Role
+from django import forms
+from django.utils import timezone
+
+from accounts.models import Agency, Role, User
+from checklists.models import Assessment, CatalogVersion, EvidencePrompt, Item, Response
 
 
 class CatalogFilterForm(forms.Form):
@@ -19,3 +24,266 @@ class CatalogFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["role"].queryset = roles
         self.fields["q"].widget.attrs["placeholder"] = "Code, title or guidance"
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def compact(form: forms.Form) -> None:
+    """Bootstrap's small controls, for forms laid out by hand in a toolbar."""
+    for field in form.fields.values():
+        widget = field.widget
+        css = {"select": "form-select form-select-sm", "checkbox": "form-check-input"}.get(
+            widget.input_type if hasattr(widget, "input_type") else "select",
+            "form-control form-control-sm",
+        )
+        widget.attrs["class"] = css
+
+
+def _members(agency: Agency):
+    return User.objects.filter(memberships__agency=agency).order_by("full_name")
+
+
+class AssessmentForm(forms.ModelForm):
+    catalog_version = forms.ModelChoiceField(
+        queryset=CatalogVersion.objects.none(), label="Catalog", empty_label=None
+    )
+
+    class Meta:
+        model = Assessment
+        fields = ["title", "catalog_version", "due_date"]
+        widgets = {"due_date": DateInput()}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        versions = CatalogVersion.objects.latest_of_each().select_related("catalog")
+        self.fields["catalog_version"].queryset = versions
+        self.fields["catalog_version"].label_from_instance = lambda v: (
+            f"{v.title} — version {v.version}"
+        )
+        self.fields["title"].initial = f"{timezone.localdate().year} annual assessment"
+
+
+class NextAssessmentForm(forms.ModelForm):
+    class Meta:
+        model = Assessment
+        fields = ["title", "due_date"]
+        widgets = {"due_date": DateInput()}
+
+
+class YesNoField(forms.TypedChoiceField):
+    """A yes/no answer that may also be left unanswered."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(
+            choices=[("", "Not answered"), ("yes", "Yes"), ("no", "No")],
+            coerce=lambda value: value == "yes",
+            empty_value=None,
+            **kwargs,
+        )
+
+
+def prompt_field(prompt: EvidencePrompt) -> forms.Field:
+    """The form field for one evidence prompt, with the catalog's bounds as validators."""
+    common = {"label": prompt.label, "help_text": prompt.help_text, "required": False}
+    kind = EvidencePrompt.Kind
+    if prompt.kind == kind.DATE:
+        field = forms.DateField(widget=DateInput(), **common)
+        field.validators.append(_date_bounds(prompt))
+        return field
+    if prompt.kind == kind.NUMBER:
+        if prompt.unit:
+            common["help_text"] = f"{prompt.help_text} (in {prompt.unit})".strip()
+        return forms.DecimalField(
+            min_value=prompt.min_number,
+            max_value=prompt.max_number,
+            max_digits=14,
+            decimal_places=2,
+            **common,
+        )
+    if prompt.kind == kind.BOOLEAN:
+        return YesNoField(**common)
+    if prompt.kind == kind.CHOICE:
+        return forms.ChoiceField(
+            choices=[("", "Not answered"), *[(c, c) for c in prompt.choices]], **common
+        )
+    if prompt.kind == kind.FILE:
+        return forms.FileField(**common)
+    return forms.CharField(max_length=prompt.max_length or 2000, **common)
+
+
+def _date_bounds(prompt: EvidencePrompt):
+    def check(value: date) -> None:
+        if prompt.not_after_today and value > timezone.localdate():
+            raise forms.ValidationError("This date cannot be in the future.")
+        if prompt.min_date and value < prompt.min_date:
+            raise forms.ValidationError(f"Give a date on or after {prompt.min_date:%B %-d, %Y}.")
+        if prompt.max_date and value > prompt.max_date:
+            raise forms.ValidationError(f"Give a date on or before {prompt.max_date:%B %-d, %Y}.")
+
+    return check
+
+
+def to_json(value):
+    """An answer as stored in Response.answers."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value.normalize()) if value == value.to_integral() else str(value)
+    return value
+
+
+def from_json(prompt: EvidencePrompt, value):
+    if value is None:
+        return None
+    if prompt.kind == EvidencePrompt.Kind.BOOLEAN:
+        return "yes" if value else "no"
+    return value
+
+
+class ResponseForm(forms.Form):
+    """One response: status, evidence answers (one field per prompt), notes, owner, target date."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    status = forms.ChoiceField(choices=Response.Status.choices, widget=forms.RadioSelect)
+    justification = forms.CharField(
+        label="Why it does not apply",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Needed when the status is Not applicable.",
+    )
+    notes = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=10000
+    )
+    owner = forms.ModelChoiceField(
+        queryset=User.objects.none(), required=False, empty_label="Nobody yet"
+    )
+    target_date = forms.DateField(required=False, widget=DateInput())
+    confirm = forms.BooleanField(
+        required=False,
+        label="I confirm this is still true for this assessment",
+        help_text="Carried over from the previous assessment: it counts again once confirmed.",
+    )
+
+    def __init__(self, *args, response: Response, **kwargs) -> None:
+        self.response = response
+        self.prompts = list(response.item.prompts.all())
+        initial = {
+            "version": response.version,
+            "status": response.status,
+            "justification": response.justification,
+            "notes": response.notes,
+            "owner": response.owner_id,
+            "target_date": response.target_date,
+        }
+        for prompt in self.prompts:
+            initial[self.answer_name(prompt)] = from_json(prompt, response.answers.get(prompt.key))
+        super().__init__(*args, initial=initial, **kwargs)
+        self.fields["owner"].queryset = _members(response.assessment.agency)
+        for prompt in self.prompts:
+            self.fields[self.answer_name(prompt)] = prompt_field(prompt)
+        if not response.carried_over:
+            del self.fields["confirm"]
+
+    @staticmethod
+    def answer_name(prompt: EvidencePrompt) -> str:
+        return f"answer_{prompt.key}"
+
+    def answer_fields(self):
+        return [self[self.answer_name(p)] for p in self.prompts]
+
+    def service_arguments(self) -> dict:
+        data = self.cleaned_data
+        answers, files = {}, []
+        for prompt in self.prompts:
+            value = data.get(self.answer_name(prompt))
+            if prompt.kind == EvidencePrompt.Kind.FILE:
+                if value:
+                    files.append((prompt.key, value))
+            else:
+                answers[prompt.key] = to_json(value)
+        return {
+            "expected_version": data["version"],
+            "status": data["status"],
+            "notes": data["notes"],
+            "justification": data["justification"],
+            "answers": answers,
+            "owner": data["owner"],
+            "target_date": data["target_date"],
+            "confirm": data.get("confirm", False),
+            "files": files,
+        }
+
+    def add_service_errors(self, error: forms.ValidationError) -> None:
+        """Put the service's errors beside their fields (prompt keys map to answer fields)."""
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error)
+            return
+        for key, errors in error.error_dict.items():
+            name = key if key in self.fields else f"answer_{key}"
+            self.add_error(name if name in self.fields else None, errors)
+
+
+class AssignForm(forms.Form):
+    responses = forms.ModelMultipleChoiceField(queryset=Response.objects.none(), label="Items")
+    owner = forms.ModelChoiceField(queryset=User.objects.none(), label="Assign to")
+    target_date = forms.DateField(required=False, widget=DateInput())
+
+    def __init__(self, *args, assessment: Assessment, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["responses"].queryset = assessment.responses.all()
+        self.fields["owner"].queryset = _members(assessment.agency)
+        self.fields["owner"].empty_label = "Choose a person"
+        compact(self)
+
+
+class ChecklistFilterForm(forms.Form):
+    q = forms.CharField(label="Search", required=False, max_length=200)
+    role = forms.ModelChoiceField(
+        queryset=Role.objects.all(), required=False, to_field_name="slug", empty_label="All roles"
+    )
+    status = forms.ChoiceField(
+        choices=[("", "Any status"), *Response.Status.choices], required=False
+    )
+    school = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="All schools and agency-wide"
+    )
+    owner = forms.ModelChoiceField(
+        queryset=User.objects.none(), required=False, empty_label="Anyone"
+    )
+    overdue = forms.BooleanField(required=False, label="Overdue only")
+    mine = forms.BooleanField(required=False, label="Assigned to me")
+    my_roles = forms.BooleanField(required=False, label="My roles")
+
+    def __init__(self, *args, agency: Agency, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["school"].queryset = agency.schools.all()
+        self.fields["owner"].queryset = _members(agency)
+        self.fields["q"].widget.attrs["placeholder"] = "Code or title"
+        compact(self)
+
+    def filter(self, responses, *, user, membership):
+        if not self.is_valid():
+            return responses
+        data = self.cleaned_data
+        if data["q"]:
+            responses = responses.filter(item__in=Item.objects.search(data["q"]))
+        if data["role"]:
+            responses = responses.filter(item__roles=data["role"])
+        if data["status"]:
+            responses = responses.filter(status=data["status"])
+        if data["school"]:
+            responses = responses.for_school(data["school"])
+        if data["owner"]:
+            responses = responses.assigned_to(data["owner"])
+        if data["overdue"]:
+            responses = responses.overdue()
+        if data["mine"]:
+            responses = responses.assigned_to(user)
+        if data["my_roles"]:
+            responses = responses.filter(item__roles__in=membership.role_ids)
+        return responses.distinct()

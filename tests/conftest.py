@@ -108,3 +108,35 @@ def admin_user(db):
     return User.objects.create_superuser(
         "admin@muster.example", "admin-password-1", full_name="Site Admin"
     )
+
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+@pytest.fixture
+def assessment(catalog_version, agency, lead, school, other_school):
+    from checklists.services import assessment_start
+
+    return assessment_start(
+        agency=agency,
+        catalog_version=catalog_version,
+        title="2026 annual assessment",
+        due_date=None,
+        by=lead,
+    )
+
+
+@pytest.fixture
+def upload():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    def make(name: str = "after-action.pdf", content: bytes = PDF_BYTES):
+        return SimpleUploadedFile(name, content)
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"

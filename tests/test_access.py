@@ -13,6 +13,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from accounts.models import Invitation
+from checklists.models import Attachment, CatalogVersion
+from checklists.services import assessment_start
 from tests.factories import SchoolFactory
 
 PUBLIC, LOGIN, AGENCY = "public", "login", "agency"
@@ -46,8 +48,26 @@ URLS = {
     "people_edit": (AGENCY, lambda o: _slug(o) | {"pk": o["membership"].pk}),
     "people_remove": (AGENCY, lambda o: _slug(o) | {"pk": o["membership"].pk}),
     "people_invitation_revoke": (AGENCY, lambda o: _slug(o) | {"pk": o["invitation"].pk}),
+    "assessment_list": (AGENCY, _slug),
+    "assessment_create": (AGENCY, _slug),
+    "assessment_checklist": (AGENCY, lambda o: _slug(o) | {"pk": o["assessment"].pk}),
+    "assessment_assign": (AGENCY, lambda o: _slug(o) | {"pk": o["assessment"].pk}),
+    "assessment_next": (AGENCY, lambda o: _slug(o) | {"pk": o["assessment"].pk}),
+    "assessment_export_csv": (AGENCY, lambda o: _slug(o) | {"pk": o["assessment"].pk}),
+    "assessment_export_json": (AGENCY, lambda o: _slug(o) | {"pk": o["assessment"].pk}),
+    "response_detail": (AGENCY, lambda o: _slug(o) | {"pk": o["response"].pk}),
+    "response_history": (AGENCY, lambda o: _slug(o) | {"pk": o["response"].pk}),
+    "attachment_download": (AGENCY, lambda o: _slug(o) | {"pk": o["attachment"].pk}),
+    "attachment_delete": (AGENCY, lambda o: _slug(o) | {"pk": o["attachment"].pk}),
+    "school_mine": (AGENCY, _slug),
+    "school_checklist": (AGENCY, lambda o: _slug(o) | {"pk": o["school"].pk}),
 }
-OBJECT_URLS = {"school_edit", "people_edit", "people_remove", "people_invitation_revoke"}
+OBJECT_URLS = {
+    "school_edit", "people_edit", "people_remove", "people_invitation_revoke",
+    "assessment_checklist", "assessment_assign", "assessment_next", "assessment_export_csv",
+    "assessment_export_json", "response_detail", "response_history", "attachment_download",
+    "attachment_delete", "school_checklist",
+}  # fmt: skip
 
 
 def named_patterns(patterns=None, namespace=None) -> set[str]:
@@ -62,9 +82,28 @@ def named_patterns(patterns=None, namespace=None) -> set[str]:
 
 
 def objects_of(agency, lead) -> dict:
+    school = SchoolFactory(agency=agency)
+    assessment = assessment_start(
+        agency=agency,
+        catalog_version=CatalogVersion.objects.get(),
+        title="2026",
+        due_date=None,
+        by=lead,
+    )
+    response = assessment.responses.filter(school=school).first()
     return {
         "agency": agency,
-        "school": SchoolFactory(agency=agency),
+        "school": school,
+        "assessment": assessment,
+        "response": response,
+        "attachment": Attachment.objects.create(
+            response=response,
+            file="evidence/x.pdf",
+            original_name="x.pdf",
+            content_type="application/pdf",
+            size=1,
+            sha256="0" * 64,
+        ),
         "membership": lead.memberships.get(agency=agency),
         "invitation": Invitation.objects.create(
             agency=agency,

@@ -5,7 +5,9 @@ from dataclasses import dataclass, field
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from accounts.demo import demo_assessments
 from accounts.models import Agency, Membership, Role, School, User
+from checklists.models import CatalogVersion
 
 DEMO_PASSWORD = "harbor-demo-2026"  # noqa: S105 — printed for the demo, never used in production
 
@@ -100,6 +102,10 @@ class Command(BaseCommand):
                 created += self._person(agency, person, roles, schools)
         if created and not roles:
             self.stderr.write("No roles exist yet: load the catalogs first to give people roles.")
+        harbor = Agency.objects.get(slug=DEMO[0].slug)
+        if not harbor.assessments.exists() and CatalogVersion.objects.exists():
+            demo_assessments(harbor)
+            self.stdout.write("Demo assessments: 2025 (signed off) and 2026 (in progress).")
         self.stdout.write(
             f"Demo data: {created} records created." if created else "Demo data: up to date."
         )

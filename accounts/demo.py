@@ -1,0 +1,98 @@
+"""Demo assessments: last year's, signed off, and this year's, carried over and under way."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Agency, User
+from checklists.models import Assessment, CatalogVersion, EvidencePrompt, Response
+from checklists.services import assessment_start, assessment_start_next
+
+S = Response.Status
+
+
+def sample_answer(prompt: EvidencePrompt, rng: random.Random):
+    """A plausible answer for a prompt, within its bounds."""
+    kind = EvidencePrompt.Kind
+    if prompt.kind == kind.DATE:
+        return (timezone.localdate() - timedelta(days=rng.randint(20, 400))).isoformat()
+    if prompt.kind == kind.NUMBER:
+        low = int(prompt.min_number or 0)
+        high = int(prompt.max_number) if prompt.max_number is not None else low + 60
+        return str(rng.randint(low, max(low, min(high, low + 60))))
+    if prompt.kind == kind.BOOLEAN:
+        return True
+    if prompt.kind == kind.CHOICE:
+        return rng.choice(prompt.choices)
+    if prompt.kind == kind.TEXT:
+        return f"General Order {rng.randint(1, 9)}.{rng.randint(10, 40)}"
+    return None
+
+
+def fill(response: Response, status: str, rng: random.Random, **fields) -> None:
+    """Record a response the way a member would, with history (bypasses the version check)."""
+    if status in (S.IN_PLACE, S.IN_PROGRESS):
+        answers = {p.key: sample_answer(p, rng) for p in response.item.prompts.all()}
+        response.answers = {k: v for k, v in answers.items() if v is not None}
+    if status == S.NOT_APPLICABLE:
+        response.justification = "The agency has no such facility."
+    response.status = status
+    for name, value in fields.items():
+        setattr(response, name, value)
+    response.version += 1
+    response.updated_at = timezone.now()
+    response._history_user = fields.get("updated_by")
+    response.save()
+
+
+@transaction.atomic
+def demo_assessments(agency: Agency, seed: int = 2026) -> Assessment:
+    rng = random.Random(seed)  # noqa: S311 — repeatable demo data, not security
+    lead = User.objects.get(memberships__agency=agency, memberships__access="lead")
+    version = CatalogVersion.objects.filter(catalog__slug="rand-law-enforcement-response").latest()
+    last_year = assessment_start(
+        agency=agency, catalog_version=version, title="2025 annual assessment",
+        due_date=date(2025, 12, 1), by=lead,
+    )  # fmt: skip
+    for response in last_year.responses.select_related("item").prefetch_related("item__prompts"):
+        fill(
+            response,
+            rng.choice([S.IN_PLACE, S.IN_PLACE, S.IN_PROGRESS, S.NOT_STARTED]),
+            rng,
+            updated_by=lead,
+        )
+    last_year.state = Assessment.State.SIGNED_OFF
+    last_year.created_at = timezone.now() - timedelta(days=365)
+    last_year.save(update_fields=["state", "created_at"])
+    this_year = assessment_start_next(
+        previous=last_year, title="2026 annual assessment", due_date=date(2026, 12, 15), by=lead
+    )
+    _progress(this_year, agency, rng)
+    return this_year
+
+
+def _progress(assessment: Assessment, agency: Agency, rng: random.Random) -> None:
+    coordinator = User.objects.filter(
+        memberships__agency=agency, memberships__access="editor"
+    ).first()
+    responses = list(assessment.responses.select_related("item").prefetch_related("item__prompts"))
+    for response in rng.sample(responses, k=len(responses) // 3):
+        fill(response, S.IN_PLACE, rng, carried_over=False, updated_by=coordinator)
+    overdue = timezone.localdate() - timedelta(days=10)
+    for response in [r for r in responses if "training-coordinator" in _roles(r)][:4]:
+        fill(
+            response,
+            S.IN_PROGRESS,
+            rng,
+            owner=coordinator,
+            target_date=overdue,
+            updated_by=coordinator,
+        )
+
+
+def _roles(response: Response) -> set[str]:
+    return {role.slug for role in response.item.roles.all()}

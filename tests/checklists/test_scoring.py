@@ -1,0 +1,53 @@
+"""Readiness: weighted share of applicable responses in place, computed by the database."""
+
+from __future__ import annotations
+
+from checklists import scoring
+from checklists.models import Response
+
+S = Response.Status
+
+
+def set_status(assessment, codes, status, **extra):
+    assessment.responses.filter(item__code__in=codes).update(status=status, **extra)
+
+
+def test_empty_assessment_is_zero(assessment):
+    score = scoring.overall(assessment.responses.all())
+
+    assert (score.done, score.percent, score.in_place) == (0, 0, 0)
+    assert score.applicable == assessment.responses.count()
+
+
+def test_weights_count_and_not_applicable_leaves_the_denominator(assessment):
+    responses = assessment.responses.all()
+    total = sum(r.item.weight for r in responses.select_related("item"))
+    set_status(assessment, ["LER-01"], S.IN_PLACE)  # weight 3
+    set_status(assessment, ["LER-14"], S.NOT_APPLICABLE)
+
+    score = scoring.overall(responses)
+
+    weight_14 = responses.get(item__code="LER-14").item.weight
+    assert (score.done, score.total) == (3, total - weight_14)
+    assert (score.in_place, score.applicable) == (1, responses.count() - 1)
+
+
+def test_carried_over_counts_only_once_confirmed(assessment):
+    set_status(assessment, ["LER-01"], S.IN_PLACE, carried_over=True)
+
+    assert scoring.overall(assessment.responses.all()).done == 0
+
+
+def test_by_school_section_and_role(assessment, school, other_school):
+    assessment.responses.filter(school=school).update(status=S.IN_PLACE)
+
+    schools = {s.label: s for s in scoring.by_school(assessment.responses.all())}
+    sections = {s.label: s for s in scoring.by_section(assessment.responses.all())}
+    roles = {s.label: s for s in scoring.by_role(assessment.responses.all())}
+
+    assert (schools[school.name].percent, schools[other_school.name].percent) == (100, 0)
+    assert sections["Schools and school resource officers"].percent == 50
+    assert roles["School resource officer"].percent == 50
+    assert [s.label for s in scoring.by_section(assessment.responses.all())][
+        0
+    ] == "Immediate action"

@@ -1,0 +1,470 @@
+"""The checklist, the response form (htmx and plain), the SRO and viewer, exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from django.urls import reverse
+
+from checklists.models import Response
+from checklists.services import attachment_add, response_update
+from tests.checklists.test_services_assessments import required_answers, response_for
+from tests.factories import SchoolFactory
+
+S = Response.Status
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def url(name, agency, *args):
+    return reverse(name, args=[agency.slug, *args])
+
+
+def form_data(response: Response, **changes) -> dict:
+    data = {
+        "version": response.version,
+        "status": response.status,
+        "notes": "",
+        "justification": "",
+    }
+    data |= {f"answer_{k}": ("yes" if v is True else v) for k, v in response.answers.items()}
+    return data | changes
+
+
+def test_checklist_lists_every_item_grouped_by_section(client_for, agency, viewer, assessment):
+    response = client_for(viewer).get(
+        url("assessment_checklist", agency, assessment.pk), {"status": ""}
+    )
+
+    assert response.status_code == 200
+    assert response.context["page"].paginator.count == assessment.responses.count()
+    assert "Immediate action" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"status": "in_place"}, {"LER-01"}),
+        ({"q": "LER-01"}, {"LER-01"}),
+        ({"role": "fire-ems"}, None),
+        ({"mine": "on"}, {"LER-20"}),
+        ({"overdue": "on"}, {"LER-20"}),
+    ],
+)
+def test_filters_are_kept_in_the_url(client_for, agency, editor, assessment, params, expected):
+    from datetime import date
+
+    done = response_for(assessment, "LER-01")
+    response_update(
+        response=done,
+        by=editor,
+        expected_version=1,
+        status=S.IN_PLACE,
+        answers=required_answers(done),
+    )
+    assessment.responses.filter(item__code="LER-20").update(
+        owner=editor, target_date=date(2020, 1, 1)
+    )
+
+    page = (
+        client_for(editor)
+        .get(url("assessment_checklist", agency, assessment.pk), params)
+        .context["page"]
+    )
+
+    codes = {r.item.code for r in page.object_list}
+    if expected is None:  # every item of the role
+        expected = set(
+            assessment.catalog_version.items.filter(roles__slug=params["role"]).values_list(
+                "code", flat=True
+            )
+        )
+    assert codes == expected
+
+
+def test_school_filter_and_my_roles(client_for, agency, sro, assessment, school):
+    sro.memberships.get().roles.set(
+        assessment.catalog_version.items.get(code="LER-16").roles.filter(
+            slug="school-resource-officer"
+        )
+    )
+    client = client_for(sro)
+
+    by_school = client.get(
+        url("assessment_checklist", agency, assessment.pk), {"school": school.pk}
+    ).context["page"]
+    mine = client.get(
+        url("assessment_checklist", agency, assessment.pk), {"my_roles": "on"}
+    ).context["page"]
+
+    assert {r.school for r in by_school.object_list} == {school}
+    assert all(
+        any(role.slug == "school-resource-officer" for role in r.item.roles.all())
+        for r in mine.object_list
+    )
+
+
+def test_htmx_edit_opens_the_form_in_place(client_for, agency, editor, assessment):
+    target = response_for(assessment, "LER-02")
+
+    response = client_for(editor).get(url("response_detail", agency, target.pk), **HTMX)
+
+    page = response.content.decode()
+    assert "<html" not in page
+    assert f'id="response-{target.pk}"' in page
+    assert 'name="answer_officers_trained"' in page
+
+
+def test_htmx_save_returns_the_row_and_the_new_progress(client_for, agency, editor, assessment):
+    target = response_for(assessment, "LER-01")
+
+    response = client_for(editor).post(
+        url("response_detail", agency, target.pk),
+        form_data(
+            target,
+            status=S.IN_PLACE,
+            **{f"answer_{k}": v for k, v in required_answers(target).items()},
+        ),
+        **HTMX,
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "In place" in page
+    assert 'id="progress"' in page
+    assert 'hx-swap-oob="true"' in page
+    target.refresh_from_db()
+    assert target.status == S.IN_PLACE
+
+
+def test_plain_post_saves_and_returns_to_the_filtered_checklist(
+    client_for, agency, editor, assessment
+):
+    target = response_for(assessment, "LER-02")
+    back = url("assessment_checklist", agency, assessment.pk) + "?q=LER-02"
+
+    response = client_for(editor).post(
+        url("response_detail", agency, target.pk), form_data(target, notes="Planned", next=back)
+    )
+
+    assert response.status_code == 302
+    assert response.url == f"{back}#response-{target.pk}"
+    target.refresh_from_db()
+    assert target.notes == "Planned"
+
+
+def test_next_cannot_send_the_user_elsewhere(client_for, agency, editor, assessment):
+    target = response_for(assessment, "LER-02")
+
+    response = client_for(editor).post(
+        url("response_detail", agency, target.pk), form_data(target, next="https://evil.example/")
+    )
+
+    assert response.url.startswith(url("assessment_checklist", agency, assessment.pk))
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        (
+            {"status": "in_place"},
+            "answer_policy_reference",
+            "Required before the item can be marked in place.",
+        ),
+        ({"status": "not_applicable"}, "justification", "Say why the item does not apply."),
+        (
+            {"answer_last_reviewed": "2999-01-01"},
+            "answer_last_reviewed",
+            "This date cannot be in the future.",
+        ),
+        (
+            {"status": "done"},
+            "status",
+            "Select a valid choice. done is not one of the available choices.",
+        ),
+    ],
+)
+def test_invalid_input_is_shown_beside_the_field_and_nothing_is_saved(
+    client_for, agency, editor, assessment, changes, field, message
+):
+    target = response_for(assessment, "LER-01")
+
+    response = client_for(editor).post(
+        url("response_detail", agency, target.pk), form_data(target, **changes)
+    )
+
+    assert response.status_code == 200
+    assert message in response.context["form"].errors[field]
+    target.refresh_from_db()
+    assert (target.version, target.status) == (1, S.NOT_STARTED)
+
+
+def test_number_bounds_from_the_catalog_are_enforced(client_for, agency, editor, assessment):
+    target = response_for(assessment, "LER-02")
+
+    response = client_for(editor).post(
+        url("response_detail", agency, target.pk), form_data(target, answer_officers_trained="-3")
+    )
+
+    assert (
+        "greater than or equal to 0"
+        in response.context["form"].errors["answer_officers_trained"][0]
+    )
+
+
+def test_conflict_shows_their_version_and_keeps_mine_in_the_form(
+    client_for, agency, editor, lead, assessment
+):
+    target = response_for(assessment, "LER-02")
+    stale = form_data(target, notes="Editor's plan")
+    response_update(
+        response=target, by=lead, expected_version=1, status=S.IN_PROGRESS, notes="Lead's plan"
+    )
+
+    response = client_for(editor).post(url("response_detail", agency, target.pk), stale)
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "after you opened it" in page
+    assert "Lead&#x27;s plan" in page
+    assert "Editor&#x27;s plan" in page
+    assert response.context["form"]["version"].value() == 2
+    target.refresh_from_db()
+    assert target.notes == "Lead's plan"
+
+    again = client_for(editor).post(
+        url("response_detail", agency, target.pk), form_data(target, notes="Editor's plan")
+    )
+
+    assert again.status_code == 302
+    target.refresh_from_db()
+    assert (target.notes, target.version) == ("Editor's plan", 3)
+
+
+def test_sro_edits_the_items_of_their_school_only(
+    client_for, agency, sro, assessment, school, other_school
+):
+    client = client_for(sro)
+    theirs = response_for(assessment, "LER-18", school)
+    other = response_for(assessment, "LER-18", other_school)
+    agency_item = response_for(assessment, "LER-02")
+
+    assert (
+        client.post(
+            url("response_detail", agency, theirs.pk), form_data(theirs, notes="Drill set")
+        ).status_code
+        == 302
+    )
+    assert (
+        client.post(
+            url("response_detail", agency, other.pk), form_data(other, notes="x")
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            url("response_detail", agency, agency_item.pk), form_data(agency_item, notes="x")
+        ).status_code
+        == 403
+    )
+    assert client.get(url("response_detail", agency, agency_item.pk)).status_code == 200
+    other.refresh_from_db()
+    assert other.notes == ""
+
+
+def test_viewer_reads_everything_and_sees_no_edit_controls(client_for, agency, viewer, assessment):
+    client = client_for(viewer)
+    target = response_for(assessment, "LER-02")
+
+    checklist = client.get(url("assessment_checklist", agency, assessment.pk)).content.decode()
+    detail = client.get(url("response_detail", agency, target.pk)).content.decode()
+
+    assert "Edit<span" not in checklist
+    assert "Assign selected" not in checklist
+    assert "<form" not in detail.split("<main")[1].split("</main>")[0]
+    assert (
+        client.post(
+            url("response_detail", agency, target.pk), form_data(target, notes="x")
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            url("assessment_assign", agency, assessment.pk),
+            {"responses": [target.pk], "owner": viewer.pk},
+        ).status_code
+        == 403
+    )
+    assert client.post(url("assessment_create", agency), {"title": "x"}).status_code == 403
+
+
+def test_lead_starts_an_assessment(client_for, agency, lead, catalog_version, school):
+    response = client_for(lead).post(
+        url("assessment_create", agency),
+        {"title": "2026 annual", "catalog_version": catalog_version.pk},
+    )
+
+    assessment = agency.assessments.get()
+    assert response.url == assessment.get_absolute_url()
+    assert (
+        assessment.responses.count()
+        == catalog_version.items.filter(scope="agency").count()
+        + catalog_version.items.filter(scope="school").count()
+    )
+
+
+def test_editor_assigns_several_items_at_once(client_for, agency, editor, viewer, assessment):
+    picked = list(
+        assessment.responses.filter(item__code__in=["LER-02", "LER-20"]).values_list(
+            "pk", flat=True
+        )
+    )
+
+    client_for(editor).post(
+        url("assessment_assign", agency, assessment.pk),
+        {"responses": picked, "owner": viewer.pk, "target_date": "2026-12-01"},
+    )
+
+    assert set(assessment.responses.filter(owner=viewer).values_list("pk", flat=True)) == set(
+        picked
+    )
+
+
+def test_sro_cannot_assign(client_for, agency, sro, assessment):
+    target = response_for(assessment, "LER-02")
+
+    assert (
+        client_for(sro)
+        .post(
+            url("assessment_assign", agency, assessment.pk),
+            {"responses": [target.pk], "owner": sro.pk},
+        )
+        .status_code
+        == 403
+    )
+
+
+def test_done_when_sro_records_a_school_item_with_evidence_and_a_file_and_the_lead_sees_it(
+    client_for, agency, sro, lead, assessment, school, upload
+):
+    target = response_for(assessment, "LER-18", school)
+    data = form_data(
+        target, status=S.IN_PLACE, **{f"answer_{k}": v for k, v in required_answers(target).items()}
+    )
+    file_prompt = next(p for p in target.item.prompts.all() if p.kind == "file")
+    data[f"answer_{file_prompt.key}"] = upload("after-action-report.pdf")
+    lead_client = client_for(lead)
+    before = lead_client.get(url("agency_detail", agency)).context["overall"]
+
+    response = client_for(sro).post(url("response_detail", agency, target.pk), data)
+
+    assert response.status_code == 302
+    after = client_for(lead).get(url("agency_detail", agency)).context
+    assert after["overall"].in_place == before.in_place + 1
+    assert any(c.item.code == "LER-18" for c in after["changes"])
+    assert target.attachments.get().original_name == "after-action-report.pdf"
+
+
+def test_attachment_download_is_an_attachment_with_nosniff(
+    client_for, agency, viewer, lead, assessment, upload
+):
+    target = response_for(assessment, "LER-02")
+    attachment = attachment_add(
+        response=target, upload=upload("roster.pdf"), prompt_key="", by=lead
+    )
+
+    response = client_for(viewer).get(url("attachment_download", agency, attachment.pk))
+
+    assert response["Content-Disposition"].startswith('attachment; filename="roster.pdf"')
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Type"] == "application/pdf"
+
+
+def test_history_shows_who_and_old_and_new_values(client_for, agency, editor, viewer, assessment):
+    target = response_for(assessment, "LER-02")
+    response_update(
+        response=target,
+        by=editor,
+        expected_version=1,
+        status=S.IN_PROGRESS,
+        answers={"officers_trained": "12"},
+    )
+
+    page = client_for(viewer).get(url("response_history", agency, target.pk))
+
+    rows = page.context["changes"][0][1]
+    assert page.context["changes"][0][0].history_user == editor
+    assert ("Status", "Not started", "In progress") in rows
+    assert any(row[0].startswith("Officers trained") and row[2] == "12 officers" for row in rows)
+
+
+def test_csv_export_neutralises_formulas(client_for, agency, editor, viewer, assessment):
+    target = response_for(assessment, "LER-02")
+    response_update(
+        response=target,
+        by=editor,
+        expected_version=1,
+        status=S.IN_PROGRESS,
+        notes='=HYPERLINK("http://x")',
+    )
+
+    response = client_for(viewer).get(url("assessment_export_csv", agency, assessment.pk))
+
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert len(rows) == assessment.responses.count()
+    row = next(r for r in rows if r["code"] == "LER-02")
+    assert row["notes"] == '\'=HYPERLINK("http://x")'
+    assert response["Content-Disposition"].startswith("attachment;")
+
+
+def test_json_export_has_every_response(client_for, agency, viewer, assessment):
+    data = json.loads(
+        client_for(viewer).get(url("assessment_export_json", agency, assessment.pk)).content
+    )
+
+    assert data["assessment"]["title"] == "2026 annual assessment"
+    assert len(data["responses"]) == assessment.responses.count()
+
+
+def test_my_schools_lists_only_the_sros_schools(
+    client_for, agency, sro, school, other_school, assessment
+):
+    rows = client_for(sro).get(url("school_mine", agency)).context["rows"]
+
+    assert [s for s, _ in rows] == [school]
+
+
+def test_school_page_shows_that_schools_items(client_for, agency, sro, school, assessment):
+    page = client_for(sro).get(url("school_checklist", agency, school.pk)).context["page"]
+
+    assert {r.school for r in page.object_list} == {school}
+
+
+@pytest.mark.parametrize(
+    "name", ["agency_detail", "assessment_checklist", "school_checklist", "school_mine"]
+)
+def test_queries_do_not_grow_with_items_schools_or_responses(
+    client_for, agency, lead, assessment, school, count_queries, name
+):
+    client = client_for(lead)
+    args = {
+        "agency_detail": [],
+        "school_mine": [],
+        "assessment_checklist": [assessment.pk],
+        "school_checklist": [school.pk],
+    }[name]
+    page = url(name, agency, *args)
+    # One assigned, overdue item from the start, so that every list on the page has rows.
+    assessment.responses.filter(item__code="LER-02").update(owner=lead, target_date="2020-01-01")
+    client.get(page)
+    small = count_queries(lambda: client.get(page))
+    for n in range(8):
+        SchoolFactory(agency=agency, name=f"Extra {n}")
+        from checklists.services import school_responses_ensure
+
+        school_responses_ensure(school=agency.schools.get(name=f"Extra {n}"))
+    assessment.responses.update(status=S.IN_PROGRESS, owner=lead, target_date="2020-01-01")
+
+    assert count_queries(lambda: client.get(page)) == small
