@@ -5,6 +5,6 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("accounts.urls")),
-    path("catalogs/", include("checklists.urls")),
+    path("", include("checklists.urls")),
     path("admin/", admin.site.urls),
 ]
