@@ -48,6 +48,6 @@ def test_by_school_section_and_role(assessment, school, other_school):
     assert (schools[school.name].percent, schools[other_school.name].percent) == (100, 0)
     assert sections["Schools and school resource officers"].percent == 50
     assert roles["School resource officer"].percent == 50
-    assert [s.label for s in scoring.by_section(assessment.responses.all())][
-        0
-    ] == "Immediate action"
+    assert (
+        next(s.label for s in scoring.by_section(assessment.responses.all())) == "Immediate action"
+    )
