@@ -11,13 +11,14 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3; do \
 	&& { echo $$p; break; }; done)
 DEV := DEBUG=true
 
-.PHONY: help install run serve migrate demo test lint lock vendor clean
+.PHONY: help install run serve migrate demo test lint lock vendor clean bench
 
 help:
 	@echo "make run    build the environment, load the catalog and demo data, serve on 127.0.0.1:8000"
 	@echo "make test   run the whole test suite (set DATABASE_URL to run it against PostgreSQL)"
 	@echo "make lint   ruff and the missing-migration check"
 	@echo "make lock   re-resolve requirements*.txt from pyproject.toml"
+	@echo "make bench  server time of the main pages for a large agency (scratch database)"
 
 $(VENV)/.installed: requirements-dev.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (pyenv install 3.12)"; exit 1; }
@@ -42,6 +43,9 @@ run: demo
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(PY) bench/run.py
 
 lint: install
 	$(BIN)/ruff check .

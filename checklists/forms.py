@@ -273,7 +273,7 @@ class ChecklistFilterForm(forms.Form):
         if data["q"]:
             responses = responses.filter(item__in=Item.objects.search(data["q"]))
         if data["role"]:
-            responses = responses.filter(item__roles=data["role"])
+            responses = responses.filter(item__in=Item.objects.filter(roles=data["role"]))
         if data["status"]:
             responses = responses.filter(status=data["status"])
         if data["school"]:
@@ -285,5 +285,7 @@ class ChecklistFilterForm(forms.Form):
         if data["mine"]:
             responses = responses.assigned_to(user)
         if data["my_roles"]:
-            responses = responses.filter(item__roles__in=membership.role_ids)
-        return responses.distinct()
+            responses = responses.filter(
+                item__in=Item.objects.filter(roles__in=membership.role_ids)
+            )
+        return responses

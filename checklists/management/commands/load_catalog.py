@@ -33,6 +33,8 @@ class Command(BaseCommand):
                 continue
             version = result.version
             state = "loaded as" if result.created else "unchanged:"
+            if options["verbosity"] < 1:
+                continue
             self.stdout.write(
                 f"{path.name}: {state} {version.catalog.slug} version {version.version} "
                 f"(#{version.number}), {version.items.count()} items in "

@@ -1,0 +1,161 @@
+"""Server time of Muster's busiest pages for a large agency.
+
+Builds, in a scratch SQLite database (or the one DATABASE_URL names, which it must be safe to
+wipe), an agency with 200 schools, three signed-off past assessments and a current one with
+realistic answers; then times each page through Django's test client, in-process, so the
+figures are server time without a network. Run with `make bench`.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+SCRATCH = Path(tempfile.mkdtemp(prefix="muster-bench-"))
+os.environ.setdefault("DATABASE_URL", f"sqlite:///{SCRATCH / 'bench.sqlite3'}")
+os.environ |= {
+    "DJANGO_SETTINGS_MODULE": "config.settings",
+    "DEBUG": "false",
+    "SECRET_KEY": "bench-only",
+}
+os.environ["MEDIA_ROOT"] = str(SCRATCH / "media")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import transaction  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
+from django.urls import reverse  # noqa: E402
+
+from accounts.demo import sample_answer  # noqa: E402
+from accounts.models import Agency, Membership, School, User  # noqa: E402
+from checklists.models import Assessment, CatalogVersion, Response  # noqa: E402
+from checklists.services import assessment_start, assessment_start_next  # noqa: E402
+
+SCHOOLS, PAST, RUNS = 200, 3, 30
+S = Response.Status
+
+
+def build() -> tuple[Agency, Assessment, User, School]:
+    call_command("migrate", verbosity=0)
+    call_command("load_catalog", verbosity=0)
+    rng = random.Random(7)  # noqa: S311 — repeatable bench data
+    with transaction.atomic():
+        agency = Agency.objects.create(name="Metro County Sheriff's Office", slug="metro")
+        lead = User.objects.create_user(
+            "lead@metro.example", "bench-password-1", full_name="Bench Lead"
+        )
+        Membership.objects.create(user=lead, agency=agency, access=Membership.Access.LEAD)
+        School.objects.bulk_create(
+            School(agency=agency, name=f"School {n:03}") for n in range(SCHOOLS)
+        )
+        version = CatalogVersion.objects.latest("number")
+        assessment = assessment_start(
+            agency=agency, catalog_version=version, title="2022", due_date=None, by=lead
+        )
+        _answer(assessment, rng, lead)
+        for year in range(2023, 2023 + PAST):
+            Assessment.objects.filter(pk=assessment.pk).update(state=Assessment.State.SIGNED_OFF)
+            assessment = assessment_start_next(
+                previous=assessment, title=str(year), due_date=None, by=lead
+            )
+            _answer(assessment, rng, lead)
+    return agency, assessment, lead, agency.schools.first()
+
+
+def _answer(assessment: Assessment, rng: random.Random, lead: User) -> None:
+    responses = list(assessment.responses.select_related("item").prefetch_related("item__prompts"))
+    for response in responses:
+        response.status = rng.choice(
+            [S.IN_PLACE, S.IN_PLACE, S.IN_PROGRESS, S.NOT_STARTED, S.NOT_APPLICABLE]
+        )
+        response.answers = {
+            p.key: v
+            for p in response.item.prompts.all()
+            if (v := sample_answer(p, rng)) is not None
+        }
+        response.justification = "Not relevant here" if response.status == S.NOT_APPLICABLE else ""
+        response.carried_over = False
+        response.owner = lead if rng.random() < 0.2 else None
+    Response.objects.bulk_update(
+        responses, ["status", "answers", "justification", "carried_over", "owner"], batch_size=500
+    )
+
+
+def timed(call, runs: int = RUNS) -> tuple[float, float]:
+    call()  # warm up
+    gc.collect()
+    gc.freeze()  # as config/gunicorn.py does for a worker: startup objects leave the collector
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        response = call()
+        samples.append((time.perf_counter() - start) * 1000)
+        if response.status_code not in (200, 302):
+            raise RuntimeError(f"The page answered {response.status_code}.")
+    samples.sort()
+    return statistics.median(samples), samples[int(0.95 * (len(samples) - 1))]
+
+
+def main() -> None:
+    setup_test_environment()
+    started = time.perf_counter()
+    agency, assessment, lead, school = build()
+    print(
+        f"Built in {time.perf_counter() - started:.0f} s: {SCHOOLS} schools, {PAST} past assessments, "
+        f"{Response.objects.count()} responses, database {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}"
+    )
+    client = Client()
+    client.force_login(lead)
+    checklist = reverse("assessment_checklist", args=[agency.slug, assessment.pk])
+    target = assessment.responses.filter(school=school).select_related("item").first()
+    edit = reverse("response_detail", args=[agency.slug, target.pk])
+
+    def save():
+        target.refresh_from_db()
+        data = {
+            "version": target.version,
+            "status": "in_progress",
+            "notes": f"Bench {time.perf_counter()}",
+        }
+        return client.post(edit, data, HTTP_HX_REQUEST="true")
+
+    pages = {
+        "dashboard": (lambda: client.get(reverse("agency_detail", args=[agency.slug])), 150),
+        "checklist, first page": (lambda: client.get(checklist), 150),
+        "checklist, filtered": (
+            lambda: client.get(checklist, {"status": "in_progress", "school": school.pk}),
+            150,
+        ),
+        "school page": (
+            lambda: client.get(reverse("school_checklist", args=[agency.slug, school.pk])),
+            150,
+        ),
+        "in-place save": (save, 50),
+    }
+    print(f"\n{'page':<24}{'median ms':>11}{'p95 ms':>9}{'target':>9}")
+    failed = False
+    for name, (call, target_ms) in pages.items():
+        median, p95 = timed(call)
+        failed |= p95 > target_ms
+        print(
+            f"{name:<24}{median:>11.1f}{p95:>9.1f}{'≤ ' + str(target_ms):>9}{'' if p95 <= target_ms else '  over'}"
+        )
+    print(f"\n{RUNS} runs each after a warm-up; scratch data in {SCRATCH}")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
