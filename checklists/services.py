@@ -237,16 +237,21 @@ def assessment_start(
     *, agency: Agency, catalog_version: CatalogVersion, title: str, due_date: date | None, by: User
 ) -> Assessment:
     """Start an assessment with a response for every item, and every school item for each active school."""
-    assessment = Assessment(
+    assessment = _assessment_create(
         agency=agency,
         catalog_version=catalog_version,
         title=title,
         due_date=due_date,
         created_by=by,
     )
+    _responses_create(assessment, list(agency.schools.active()))
+    return assessment
+
+
+def _assessment_create(**fields) -> Assessment:
+    assessment = Assessment(**fields)
     assessment.full_clean()
     assessment.save()
-    _responses_create(assessment, list(agency.schools.active()))
     return assessment
 
 
@@ -294,7 +299,7 @@ def assessment_start_next(
     them, because last year's drill is not this year's.
     """
     version = previous.catalog_version.catalog.versions.latest_first().first()
-    assessment = Assessment(
+    assessment = _assessment_create(
         agency=previous.agency,
         catalog_version=version,
         previous=previous,
@@ -302,8 +307,6 @@ def assessment_start_next(
         due_date=due_date,
         created_by=by,
     )
-    assessment.full_clean()
-    assessment.save()
     earlier = {
         (r.item.code, r.school_id): r
         for r in previous.responses.select_related("item").prefetch_related("attachments")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -468,3 +469,28 @@ def test_queries_do_not_grow_with_items_schools_or_responses(
     assessment.responses.update(status=S.IN_PROGRESS, owner=lead, target_date="2020-01-01")
 
     assert count_queries(lambda: client.get(page)) == small
+
+
+def test_evidence_is_removed_only_by_someone_who_may_edit_the_item(
+    client_for,
+    agency,
+    sro,
+    editor,
+    lead,
+    assessment,
+    other_school,
+    upload,
+    django_capture_on_commit_callbacks,
+):
+    target = response_for(assessment, "LER-18", other_school)
+    attachment = attachment_add(response=target, upload=upload("plan.pdf"), prompt_key="", by=lead)
+    stored = Path(attachment.file.path)
+    assert stored.exists()
+
+    assert client_for(sro).post(url("attachment_delete", agency, attachment.pk)).status_code == 403
+    with django_capture_on_commit_callbacks(execute=True):
+        deleted = client_for(editor).post(url("attachment_delete", agency, attachment.pk))
+
+    assert deleted.status_code == 302
+    assert not target.attachments.exists()
+    assert not stored.exists()
