@@ -122,8 +122,10 @@ def invitation_accept_as_new_user(
 
 def _leads_left(agency: Agency, without: Membership) -> bool:
     # Lock the agency's leads so that two leads stepping down at once cannot both succeed.
-    leads = Membership.objects.select_for_update().filter(
-        agency=agency, access=Membership.Access.LEAD
+    leads = (
+        Membership.objects.select_for_update(of=("self",))
+        .order_by("pk")
+        .filter(agency=agency, access=Membership.Access.LEAD)
     )
     return any(lead.pk != without.pk for lead in leads)
 

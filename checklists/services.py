@@ -373,7 +373,7 @@ def response_update(
     item are not met: nothing is written in any of these cases.
     """
     current = (
-        Response.objects.select_for_update()
+        Response.objects.select_for_update(of=("self",))
         .select_related("assessment__agency", "item")
         .get(pk=response.pk)
     )
@@ -434,9 +434,9 @@ def responses_assign(
     _ensure_editable(assessment)
     _check_owner(assessment.agency, owner)
     count = 0
-    for response in Response.objects.select_for_update().filter(
-        assessment=assessment, pk__in=[r.pk for r in responses]
-    ):
+    # Lock only the response rows, in a fixed order (no outer join from the default ordering).
+    locked = Response.objects.select_for_update(of=("self",)).order_by("pk")
+    for response in locked.filter(assessment=assessment, pk__in=[r.pk for r in responses]):
         response.owner, response.target_date = owner, target_date
         response.version += 1
         response.updated_by, response.updated_at = by, timezone.now()
