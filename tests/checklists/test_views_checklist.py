@@ -495,3 +495,17 @@ def test_evidence_is_removed_only_by_someone_who_may_edit_the_item(
     assert deleted.status_code == 302
     assert not target.attachments.exists()
     assert not stored.exists()
+
+
+def test_the_edit_form_offers_to_remove_each_file(
+    client_for, agency, editor, lead, assessment, upload
+):
+    target = response_for(assessment, "LER-02")
+    attachment = attachment_add(
+        response=target, upload=upload("roster.pdf"), prompt_key="", by=lead
+    )
+
+    page = client_for(editor).get(url("response_detail", agency, target.pk)).content.decode()
+
+    assert f'form="delete-attachment-{attachment.pk}"' in page
+    assert f'action="{url("attachment_delete", agency, attachment.pk)}"' in page
