@@ -125,6 +125,9 @@ class Agency(models.Model):
         max_length=200, blank=True, help_text="The area the agency serves, e.g. City of Harbor City"
     )
     state = models.CharField(max_length=2, choices=US_STATES, blank=True)
+    logo = models.ImageField(
+        upload_to="logos/", blank=True, help_text="Shown on the cover of the agency's reports."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = AgencyQuerySet.as_manager()

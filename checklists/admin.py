@@ -12,8 +12,10 @@ from checklists.models import (
     Figure,
     FigureValue,
     Item,
+    Report,
     Response,
     Section,
+    SignOff,
     Source,
 )
 
@@ -181,3 +183,19 @@ class AttachmentAdmin(admin.ModelAdmin):
     list_select_related = ["response__item", "response__school", "uploaded_by"]
     raw_id_fields = ["response", "uploaded_by"]
     readonly_fields = ["sha256", "size", "content_type"]
+
+
+@admin.register(SignOff)
+class SignOffAdmin(ReadOnlyAdmin):
+    list_display = ["assessment", "typed_name", "typed_title", "signed_at", "snapshot_sha256"]
+    list_filter = ["assessment__agency"]
+    search_fields = ["typed_name", "snapshot_sha256", "assessment__title"]
+    list_select_related = ["assessment"]
+
+
+@admin.register(Report)
+class ReportAdmin(ReadOnlyAdmin):
+    list_display = ["sign_off", "edition", "state", "sha256", "size", "attempts", "rendered_at"]
+    list_filter = ["state", "edition"]
+    search_fields = ["sha256", "sign_off__assessment__title"]
+    list_select_related = ["sign_off__assessment"]

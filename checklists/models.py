@@ -5,6 +5,7 @@ from datetime import date
 from pathlib import PurePath
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
@@ -268,6 +269,18 @@ class FigureValue(models.Model):
         return f"{self.label}: {self.value}"
 
 
+class AssessmentLocked(PermissionDenied):
+    """A signed-off assessment is a record: no write may change it."""
+
+    def __init__(self) -> None:
+        super().__init__("This assessment is signed off: it can no longer be changed.")
+
+
+def _refuse_if_locked(assessment_ids) -> None:
+    if Assessment.objects.filter(pk__in=assessment_ids, state=Assessment.State.SIGNED_OFF).exists():
+        raise AssessmentLocked
+
+
 class AssessmentQuerySet(models.QuerySet["Assessment"]):
     def visible_to(self, user) -> AssessmentQuerySet:
         if not user.is_authenticated:
@@ -299,8 +312,21 @@ class Assessment(models.Model):
         help_text="The assessment this one continues from.",
     )
     title = models.CharField(max_length=200, help_text="For example: 2026 annual assessment")
+    revision = models.PositiveSmallIntegerField(default=1)
+    revision_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="revisions",
+        help_text="The signed-off revision this one reopens.",
+    )
     due_date = models.DateField(null=True, blank=True)
     state = models.CharField(max_length=12, choices=State.choices, default=State.DRAFT)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -310,9 +336,14 @@ class Assessment(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                "revision_of", name="checklists_assessment_one_reopening_per_revision"
+            ),
+        ]
 
     def __str__(self) -> str:
-        return self.title
+        return self.title if self.revision == 1 else f"{self.title} (revision {self.revision})"
 
     def get_absolute_url(self) -> str:
         return reverse("assessment_checklist", kwargs={"slug": self.agency.slug, "pk": self.pk})
@@ -341,6 +372,10 @@ class ResponseQuerySet(models.QuerySet["Response"]):
 
     def for_roles(self, roles) -> ResponseQuerySet:
         return self.filter(item__roles__in=roles).distinct()
+
+    def update(self, **kwargs) -> int:
+        _refuse_if_locked(self.values("assessment_id"))
+        return super().update(**kwargs)
 
     def for_display(self) -> ResponseQuerySet:
         """Everything a checklist row shows, in a fixed number of queries."""
@@ -413,10 +448,19 @@ class Response(models.Model):
     def __str__(self) -> str:
         return f"{self.item.code} at {self.school}" if self.school_id else self.item.code
 
+    def save(self, *args, **kwargs) -> None:
+        # A guard, not behaviour: no code path may change a signed-off record.
+        _refuse_if_locked([self.assessment_id])
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         return reverse(
             "response_detail", kwargs={"slug": self.assessment.agency.slug, "pk": self.pk}
         )
+
+    def delete(self, *args, **kwargs):
+        _refuse_if_locked([self.assessment_id])
+        return super().delete(*args, **kwargs)
 
     @property
     def counts_as_in_place(self) -> bool:
@@ -475,8 +519,93 @@ class Attachment(models.Model):
     def __str__(self) -> str:
         return self.original_name
 
+    def save(self, *args, **kwargs) -> None:
+        _refuse_if_locked(Response.objects.filter(pk=self.response_id).values("assessment_id"))
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         return reverse(
             "attachment_download",
             kwargs={"slug": self.response.assessment.agency.slug, "pk": self.pk},
         )
+
+    def delete(self, *args, **kwargs):
+        _refuse_if_locked(Response.objects.filter(pk=self.response_id).values("assessment_id"))
+        return super().delete(*args, **kwargs)
+
+
+class SignOffQuerySet(models.QuerySet["SignOff"]):
+    def update(self, **kwargs):
+        raise TypeError("A sign-off is never changed.")
+
+    def delete(self):
+        raise TypeError("A sign-off is never deleted.")
+
+
+class SignOff(models.Model):
+    """A lead's attestation of one revision: a row that is only ever added."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="sign_offs")
+    signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    typed_name = models.CharField(max_length=150)
+    typed_title = models.CharField(max_length=150)
+    statement = models.TextField()
+    signed_at = models.DateTimeField(default=timezone.now)
+    snapshot = models.TextField(help_text="The canonical JSON of the whole assessment, as signed.")
+    snapshot_sha256 = models.CharField("snapshot SHA-256", max_length=64, unique=True)
+
+    objects = SignOffQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-signed_at"]
+        constraints = [
+            models.UniqueConstraint("assessment", name="checklists_signoff_one_per_revision"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assessment} signed off by {self.typed_name}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise TypeError("A sign-off is never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("A sign-off is never deleted.")
+
+
+class Report(models.Model):
+    """A signed report, rendered once in the background and served from storage afterwards."""
+
+    class Edition(models.TextChoices):
+        FULL = "full", "Full report (Law Enforcement Sensitive)"
+        PUBLIC = "public", "Public summary"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting to render"
+        RUNNING = "running", "Rendering"
+        DONE = "done", "Ready"
+        FAILED = "failed", "Failed"
+
+    sign_off = models.ForeignKey(SignOff, on_delete=models.PROTECT, related_name="reports")
+    edition = models.CharField(max_length=10, choices=Edition.choices)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    file = models.FileField(upload_to="reports/%Y/", max_length=255, blank=True)
+    sha256 = models.CharField("SHA-256", max_length=64, blank=True)
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    rendered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["sign_off", "edition"]
+        constraints = [
+            models.UniqueConstraint(
+                "sign_off", "edition", name="checklists_report_one_per_edition"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_edition_display()} of {self.sign_off.assessment}"

@@ -12,7 +12,7 @@ from typing import Any
 
 import filetype
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max
@@ -23,6 +23,7 @@ from accounts.models import Agency, Membership, Role, School, User
 from checklists.catalog import CatalogSpec, PromptSpec, read_catalog
 from checklists.models import (
     Assessment,
+    AssessmentLocked,
     Attachment,
     Catalog,
     CatalogVersion,
@@ -30,8 +31,10 @@ from checklists.models import (
     Figure,
     FigureValue,
     Item,
+    Report,
     Response,
     Section,
+    SignOff,
     Source,
 )
 
@@ -212,13 +215,6 @@ def _bulk_create[M](model: type[M], objects: list[M]) -> list[M]:
 # Assessments -----------------------------------------------------------------------------------
 
 
-class AssessmentLocked(PermissionDenied):
-    """A signed-off assessment is a record: no write may change it."""
-
-    def __init__(self) -> None:
-        super().__init__("This assessment is signed off: it can no longer be changed.")
-
-
 class ResponseConflict(Exception):
     """Someone saved the response after the editor opened it."""
 
@@ -256,7 +252,7 @@ def _assessment_create(**fields) -> Assessment:
 
 
 def _responses_create(
-    assessment: Assessment, schools: list[School], copy_from: dict | None = None
+    assessment: Assessment, schools: list[School], copy_from: dict | None = None, carry: bool = True
 ) -> None:
     items = list(assessment.catalog_version.items.prefetch_related("prompts"))
     rows = [
@@ -266,7 +262,7 @@ def _responses_create(
     ]
     if copy_from is not None:
         for row in rows:
-            _carry_over(row, copy_from.get((row.item.code, row.school_id)))
+            _carry_over(row, copy_from.get((row.item.code, row.school_id)), carry=carry)
     bulk_create_with_history(rows, Response, batch_size=500)
 
 
@@ -316,7 +312,8 @@ def assessment_start_next(
     return assessment
 
 
-def _carry_over(row: Response, earlier: Response | None) -> None:
+def _carry_over(row: Response, earlier: Response | None, *, carry: bool = True) -> None:
+    """Copy an earlier response; `carry` marks it to be confirmed (a new cycle, not a revision)."""
     if earlier is None:
         return
     keys = {p.key for p in row.item.prompts.all()}
@@ -326,7 +323,10 @@ def _carry_over(row: Response, earlier: Response | None) -> None:
     row.justification = earlier.justification
     row.answers = {k: v for k, v in earlier.answers.items() if k in keys}
     row.owner_id = earlier.owner_id
-    row.carried_over = earlier.status != Response.Status.NOT_STARTED
+    if carry:
+        row.carried_over = earlier.status != Response.Status.NOT_STARTED
+    else:
+        row.carried_over, row.target_date = earlier.carried_over, earlier.target_date
 
 
 def _attachments_carry_over(assessment: Assessment) -> None:
@@ -528,3 +528,158 @@ def attachment_delete(*, attachment: Attachment) -> None:
     # Carried-over attachments share the stored file with the previous assessment's rows.
     if not Attachment.objects.filter(file=name).exists():
         transaction.on_commit(lambda: attachment.file.storage.delete(name))
+
+
+# Review and sign-off ----------------------------------------------------------------------------
+
+ATTESTATION = (
+    "I have reviewed this assessment. To the best of my knowledge, the readiness it records and "
+    "the evidence behind it are accurate and complete as of the date of my sign-off."
+)
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Something that stops an assessment from being submitted."""
+
+    response: Response
+    reason: str
+
+
+class IncompleteAssessment(ValidationError):
+    def __init__(self, gaps: list[Gap]) -> None:
+        self.gaps = gaps
+        super().__init__(
+            f"{len(gaps)} item(s) need attention before the assessment can be submitted."
+        )
+
+
+def assessment_gaps(assessment: Assessment) -> list[Gap]:
+    """Every applicable response without a status, and every in-place one missing evidence."""
+    gaps = []
+    for response in assessment.responses.for_display().order_by("item__order", "school__name"):
+        if response.status == Response.Status.NOT_STARTED:
+            gaps.append(Gap(response, "No status recorded yet."))
+        elif response.status == Response.Status.IN_PLACE and (
+            missing := response.missing_evidence()
+        ):
+            labels = ", ".join(p.label for p in missing)
+            gaps.append(Gap(response, f"In place, but missing required evidence: {labels}."))
+    return gaps
+
+
+@transaction.atomic
+def assessment_submit(*, assessment: Assessment, by: User) -> Assessment:
+    """Send a complete assessment for the lead's review; `IncompleteAssessment` lists the gaps."""
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    _ensure_editable(assessment)
+    if gaps := assessment_gaps(assessment):
+        raise IncompleteAssessment(gaps)
+    assessment.state = Assessment.State.IN_REVIEW
+    assessment.submitted_at, assessment.submitted_by = timezone.now(), by
+    assessment.save(update_fields=["state", "submitted_at", "submitted_by"])
+    return assessment
+
+
+@transaction.atomic
+def assessment_return(*, assessment: Assessment) -> Assessment:
+    """Send an assessment in review back to draft, for more work."""
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if assessment.state == Assessment.State.IN_REVIEW:
+        assessment.state = Assessment.State.DRAFT
+        assessment.save(update_fields=["state"])
+    return assessment
+
+
+def assessment_sign_off(
+    *,
+    assessment: Assessment,
+    by: User,
+    typed_name: str,
+    typed_title: str,
+    attest: bool,
+    password: str,
+) -> SignOff:
+    """Sign off a reviewed assessment: the snapshot is frozen and the signed reports are queued.
+
+    The signer re-enters their password. Two leads signing at once produce exactly one sign-off.
+    """
+    if not by.check_password(password):
+        raise ValidationError({"password": "That is not your password."})
+    if not attest:
+        raise ValidationError({"attest": "Tick the statement to sign off."})
+    sign_off = _sign_off_write(
+        assessment=assessment, by=by, typed_name=typed_name, typed_title=typed_title
+    )
+    return sign_off
+
+
+@transaction.atomic
+def _sign_off_write(
+    *, assessment: Assessment, by: User, typed_name: str, typed_title: str
+) -> SignOff:
+    from checklists.snapshot import assessment_snapshot, canonical, fingerprint
+    from checklists.tasks import report_render_enqueue
+
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if assessment.state == Assessment.State.SIGNED_OFF:
+        raise ValidationError("This assessment has already been signed off.", code="signed")
+    if assessment.state != Assessment.State.IN_REVIEW:
+        raise ValidationError(
+            "Submit the assessment for review before signing it off.", code="draft"
+        )
+    signed_at = timezone.now()
+    signer = {
+        "name": typed_name,
+        "title": typed_title,
+        "email": by.email,
+        "at": signed_at.isoformat(),
+        "statement": ATTESTATION,
+    }
+    text = canonical(assessment_snapshot(assessment, signer=signer))
+    sign_off = SignOff(
+        assessment=assessment,
+        signer=by,
+        typed_name=typed_name,
+        typed_title=typed_title,
+        statement=ATTESTATION,
+        signed_at=signed_at,
+        snapshot=text,
+        snapshot_sha256=fingerprint(text),
+    )
+    sign_off.full_clean()
+    sign_off.save()
+    assessment.state = Assessment.State.SIGNED_OFF
+    assessment.save(update_fields=["state"])
+    reports = [Report.objects.create(sign_off=sign_off, edition=e) for e in Report.Edition.values]
+    transaction.on_commit(lambda: [report_render_enqueue(report=r) for r in reports])
+    return sign_off
+
+
+@transaction.atomic
+def assessment_reopen(*, assessment: Assessment, by: User) -> Assessment:
+    """Open a new revision to edit; the signed revision and its reports stay exactly as they were."""
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if assessment.state != Assessment.State.SIGNED_OFF:
+        raise ValidationError("Only a signed-off assessment can be reopened.")
+    if Assessment.objects.filter(revision_of=assessment).exists():
+        raise ValidationError("This revision has already been reopened.")
+    revision = _assessment_create(
+        agency=assessment.agency,
+        catalog_version=assessment.catalog_version,
+        previous=assessment.previous,
+        revision_of=assessment,
+        revision=assessment.revision + 1,
+        title=assessment.title,
+        due_date=assessment.due_date,
+        created_by=by,
+    )
+    earlier = {
+        (r.item.code, r.school_id): r
+        for r in assessment.responses.select_related("item").prefetch_related("attachments")
+    }
+    _responses_create(
+        revision, list(assessment.agency.schools.active()), copy_from=earlier, carry=False
+    )
+    _attachments_carry_over(revision)
+    return revision
