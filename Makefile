@@ -32,6 +32,7 @@ migrate: install
 	$(DEV) $(PY) manage.py migrate --no-input -v 0
 
 demo: migrate
+	$(DEV) $(PY) manage.py signing_keys
 	$(DEV) $(PY) manage.py load_catalog
 	$(DEV) $(PY) manage.py seed_demo
 

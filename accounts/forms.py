@@ -105,3 +105,17 @@ class AcceptInvitationForm(forms.Form):
             except forms.ValidationError as error:
                 self.add_error("password1", error)
         return cleaned
+
+
+class AgencyForm(forms.ModelForm):
+    """What a lead may change about their agency: how it is named and shown on reports."""
+
+    class Meta:
+        model = Agency
+        fields = ["name", "jurisdiction", "state", "logo"]
+
+    def clean_logo(self):
+        logo = self.cleaned_data.get("logo")
+        if logo and hasattr(logo, "size") and logo.size > 2 * 1024 * 1024:
+            raise forms.ValidationError("Choose an image under 2 MB.")
+        return logo

@@ -8,6 +8,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("agencies/<slug:slug>/settings/", views.agency_settings, name="agency_settings"),
+    path("agencies/<slug:slug>/logo/", views.agency_logo, name="agency_logo"),
     path("agencies/<slug:slug>/schools/", views.school_list, name="school_list"),
     path("agencies/<slug:slug>/schools/new/", views.school_create, name="school_create"),
     path("agencies/<slug:slug>/schools/<int:pk>/", views.school_edit, name="school_edit"),

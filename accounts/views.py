@@ -6,14 +6,20 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from accounts import services
 from accounts.access import get_agency, get_invitation, get_membership, get_school
-from accounts.forms import AcceptInvitationForm, InvitationForm, MembershipForm, SchoolForm
+from accounts.forms import (
+    AcceptInvitationForm,
+    AgencyForm,
+    InvitationForm,
+    MembershipForm,
+    SchoolForm,
+)
 from accounts.models import Invitation, User
 
 
@@ -190,3 +196,24 @@ def _accept(request: HttpRequest, token: str, form: AcceptInvitationForm | None)
         password=form.cleaned_data["password1"],
     )
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+
+
+@require_http_methods(["GET", "POST"])
+def agency_settings(request: HttpRequest, slug: str) -> HttpResponse:
+    agency = get_agency(request, slug, "accounts.change_agency")
+    form = AgencyForm(request.POST or None, request.FILES or None, instance=agency)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            form.save()
+        messages.success(request, "The agency's details were saved.")
+        return redirect("agency_settings", slug=agency.slug)
+    return render(request, "accounts/agency_settings.html", {"agency": agency, "form": form})
+
+
+def agency_logo(request: HttpRequest, slug: str) -> FileResponse:
+    agency = get_agency(request, slug)
+    if not agency.logo:
+        raise Http404("No logo.")
+    response = FileResponse(agency.logo.open("rb"))
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

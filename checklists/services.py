@@ -13,6 +13,7 @@ from typing import Any
 import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max
@@ -683,3 +684,63 @@ def assessment_reopen(*, assessment: Assessment, by: User) -> Assessment:
     )
     _attachments_carry_over(revision)
     return revision
+
+
+# Signed reports ----------------------------------------------------------------------------------
+
+
+def report_render(*, report: Report) -> Report:
+    """Render, sign and store a signed report, once: a finished report is never rendered again.
+
+    The row is claimed in its own transaction, so a second worker finds it running or done; a
+    failure is recorded on the row for the page to show, and a lead may retry it.
+    """
+    from checklists.report import report_pdf
+    from checklists.signing import sign_pdf
+
+    with transaction.atomic():
+        report = (
+            Report.objects.select_for_update(of=("self",))
+            .select_related("sign_off__assessment__agency")
+            .get(pk=report.pk)
+        )
+        if report.state == Report.State.DONE:
+            return report
+        report.state, report.attempts, report.error = Report.State.RUNNING, report.attempts + 1, ""
+        report.save(update_fields=["state", "attempts", "error"])
+    sign_off = report.sign_off
+    try:
+        pdf = report_pdf(sign_off.assessment, edition=report.edition, sign_off=sign_off)
+        signed = sign_pdf(
+            pdf,
+            reason=f"Sign-off by {sign_off.typed_name}",
+            location=sign_off.assessment.agency.name,
+        )
+    except Exception as error:
+        Report.objects.filter(pk=report.pk).update(
+            state=Report.State.FAILED, error=f"{type(error).__name__}: {error}"
+        )
+        raise
+    with transaction.atomic():
+        report = Report.objects.select_for_update(of=("self",)).get(pk=report.pk)
+        if report.state != Report.State.DONE:
+            name = f"muster-{sign_off.assessment.agency.slug}-{sign_off.assessment.pk}-r{sign_off.assessment.revision}-{report.edition}.pdf"
+            report.file.save(name, ContentFile(signed), save=False)
+            report.sha256, report.size = hashlib.sha256(signed).hexdigest(), len(signed)
+            report.state, report.rendered_at = Report.State.DONE, timezone.now()
+            report.save()
+    return report
+
+
+@transaction.atomic
+def report_retry(*, report: Report) -> Report:
+    """Queue a failed render again."""
+    from checklists.tasks import report_render_enqueue
+
+    report = Report.objects.select_for_update(of=("self",)).get(pk=report.pk)
+    if report.state != Report.State.FAILED:
+        raise ValidationError("Only a failed report can be rendered again.")
+    report.state, report.task_id = Report.State.PENDING, ""
+    report.save(update_fields=["state", "task_id"])
+    transaction.on_commit(lambda: report_render_enqueue(report=report))
+    return report

@@ -34,6 +34,33 @@ urlpatterns = [
         {"fmt": "json"},
         name="assessment_export_json",
     ),
+    path(
+        f"{agency}/assessments/<int:pk>/review/", views.assessment_review, name="assessment_review"
+    ),
+    path(
+        f"{agency}/assessments/<int:pk>/sign-off/",
+        views.assessment_sign_off,
+        name="assessment_sign_off",
+    ),
+    path(
+        f"{agency}/assessments/<int:pk>/return/", views.assessment_return, name="assessment_return"
+    ),
+    path(
+        f"{agency}/assessments/<int:pk>/reopen/", views.assessment_reopen, name="assessment_reopen"
+    ),
+    path(
+        f"{agency}/assessments/<int:pk>/reports/",
+        views.assessment_reports,
+        name="assessment_reports",
+    ),
+    path(
+        f"{agency}/assessments/<int:pk>/draft-<str:edition>.pdf",
+        views.report_draft,
+        name="assessment_report_draft",
+    ),
+    path(f"{agency}/reports/<int:pk>/", views.report_download, name="report_download"),
+    path(f"{agency}/reports/<int:pk>/retry/", views.report_retry, name="report_retry"),
+    path("verify/", views.verify, name="verify"),
     path(f"{agency}/responses/<int:pk>/", views.response_detail, name="response_detail"),
     path(f"{agency}/responses/<int:pk>/history/", views.response_history, name="response_history"),
     path(f"{agency}/attachments/<int:pk>/", views.attachment_download, name="attachment_download"),

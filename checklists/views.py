@@ -3,6 +3,7 @@ from __future__ import annotations
 from itertools import pairwise
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import (
@@ -30,9 +31,13 @@ from checklists.forms import (
     ChecklistFilterForm,
     NextAssessmentForm,
     ResponseForm,
+    SignOffForm,
+    VerifyForm,
 )
-from checklists.models import Assessment, Catalog, CatalogVersion, Response
+from checklists.models import Assessment, Catalog, CatalogVersion, Report, Response, SignOff
+from checklists.report import report_pdf
 from checklists.templatetags.checklist_tags import get_answer
+from checklists.verify import verify_report
 
 
 def catalog_list(request: HttpRequest) -> HttpResponse:
@@ -409,3 +414,188 @@ def school_checklist(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "school_score": scoring.overall(responses, label=school.name),
     }
     return render(request, "checklists/checklist.html", context)
+
+
+# Review, sign-off and reports ------------------------------------------------------------------
+
+
+def _revisions(assessment: Assessment) -> list[Assessment]:
+    """Every revision of this assessment, oldest first (a short chain: reopened sign-offs)."""
+    root = assessment
+    while root.revision_of_id:
+        root = Assessment.objects.get(pk=root.revision_of_id)
+    chain = [root]
+    while nxt := Assessment.objects.filter(revision_of=chain[-1]).first():
+        chain.append(nxt)
+    return chain
+
+
+@require_http_methods(["GET", "POST"])
+def assessment_review(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """What is missing before submission, with links; and the submission itself."""
+    agency = get_agency(request, slug)
+    assessment = get_assessment(request, agency, pk)
+    if request.method == "POST":
+        if not request.user.has_perm("checklists.submit_assessment", agency):
+            raise PermissionDenied
+        try:
+            services.assessment_submit(assessment=assessment, by=request.user)
+        except services.IncompleteAssessment as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "Submitted for review. A lead can now sign it off.")
+            return redirect("assessment_review", slug=agency.slug, pk=assessment.pk)
+    context = {
+        "agency": agency,
+        "assessment": assessment,
+        "gaps": services.assessment_gaps(assessment)
+        if assessment.state == Assessment.State.DRAFT
+        else [],
+        "overall": scoring.overall(assessment.responses.all()),
+        "can_submit": request.user.has_perm("checklists.submit_assessment", agency),
+        "can_sign": request.user.has_perm("checklists.sign_off_assessment", agency),
+    }
+    return render(request, "checklists/assessment_review.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def assessment_sign_off(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    agency = get_agency(request, slug, "checklists.sign_off_assessment")
+    assessment = get_assessment(request, agency, pk)
+    form = SignOffForm(
+        request.POST or None,
+        initial={"typed_name": request.user.full_name, "typed_title": request.user.job_title},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.assessment_sign_off(
+                assessment=assessment, by=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "Signed off. The signed reports are being produced.")
+            return redirect("assessment_reports", slug=agency.slug, pk=assessment.pk)
+    context = {
+        "agency": agency,
+        "assessment": assessment,
+        "form": form,
+        "statement": services.ATTESTATION,
+        "overall": scoring.overall(assessment.responses.all()),
+        "sections": scoring.by_section(assessment.responses.all()),
+    }
+    return render(request, "checklists/assessment_sign_off.html", context)
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    """A service's errors beside the form's fields where they name one, else above the form."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, errors in error.error_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+def assessment_return(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    agency = get_agency(request, slug, "checklists.sign_off_assessment")
+    assessment = get_assessment(request, agency, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    services.assessment_return(assessment=assessment)
+    messages.success(request, "Returned to draft for more work.")
+    return redirect("assessment_review", slug=agency.slug, pk=assessment.pk)
+
+
+def assessment_reopen(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    agency = get_agency(request, slug, "checklists.sign_off_assessment")
+    assessment = get_assessment(request, agency, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        revision = services.assessment_reopen(assessment=assessment, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("assessment_reports", slug=agency.slug, pk=assessment.pk)
+    messages.success(
+        request,
+        f"Revision {revision.revision} is open for editing; the signed revision stays as it was.",
+    )
+    return redirect(revision)
+
+
+def assessment_reports(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    agency = get_agency(request, slug)
+    assessment = get_assessment(request, agency, pk)
+    revisions = _revisions(assessment)
+    sign_offs = {
+        s.assessment_id: s
+        for s in SignOff.objects.filter(assessment__in=revisions).prefetch_related("reports")
+    }
+    context = {
+        "agency": agency,
+        "assessment": assessment,
+        "rows": [(r, sign_offs.get(r.pk)) for r in revisions],
+        "can_sign": request.user.has_perm("checklists.sign_off_assessment", agency),
+        "editions": Report.Edition.choices,
+    }
+    return render(request, "checklists/assessment_reports.html", context)
+
+
+def report_draft(request: HttpRequest, slug: str, pk: int, edition: str) -> HttpResponse:
+    """A draft report, rendered on request (signed reports come from storage)."""
+    agency = get_agency(request, slug)
+    assessment = get_assessment(request, agency, pk)
+    if edition not in Report.Edition.values:
+        raise Http404("No such edition.")
+    pdf = report_pdf(assessment, edition=edition)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    name = f"muster-{agency.slug}-{assessment.pk}-draft-{edition}.pdf"
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    return response
+
+
+def report_download(request: HttpRequest, slug: str, pk: int) -> FileResponse:
+    agency = get_agency(request, slug)
+    report = get_object_or_404(
+        Report.objects.select_related("sign_off__assessment"),
+        sign_off__assessment__agency=agency,
+        pk=pk,
+    )
+    if report.state != Report.State.DONE:
+        raise Http404("This report is not ready yet.")
+    response = FileResponse(
+        report.file.open("rb"), as_attachment=True, filename=report.file.name.rsplit("/", 1)[-1],
+        content_type="application/pdf",
+    )  # fmt: skip
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def report_retry(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    agency = get_agency(request, slug, "checklists.sign_off_assessment")
+    report = get_object_or_404(
+        Report.objects.select_related("sign_off"), sign_off__assessment__agency=agency, pk=pk
+    )
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        services.report_retry(report=report)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "The report is queued to render again.")
+    return redirect("assessment_reports", slug=agency.slug, pk=report.sign_off.assessment_id)
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def verify(request: HttpRequest) -> HttpResponse:
+    """Public: anyone holding a report can check that it is authentic and unaltered."""
+    form = VerifyForm(request.POST or None, request.FILES or None)
+    verdict = None
+    if request.method == "POST" and form.is_valid():
+        verdict = verify_report(form.cleaned_data["file"].read())
+    status = 400 if request.method == "POST" and not form.is_valid() else 200
+    return render(
+        request, "checklists/verify.html", {"form": form, "verdict": verdict}, status=status
+    )

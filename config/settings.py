@@ -125,6 +125,15 @@ PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=7)
 
+# Reports: paper size (letter or A4) and the key and certificate that sign them.
+REPORT_PAPER_SIZE = env.str("REPORT_PAPER_SIZE", default="letter")
+REPORT_SIGNING_KEY = env.path(
+    "REPORT_SIGNING_KEY", default=BASE_DIR / "var" / "signing" / "muster.key"
+)
+REPORT_SIGNING_CERT = env.path(
+    "REPORT_SIGNING_CERT", default=BASE_DIR / "var" / "signing" / "muster.crt"
+)
+
 # Evidence files: the largest upload accepted, in bytes.
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -180,4 +189,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # WeasyPrint and fontTools narrate every rendering step at INFO.
+    "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "fontTools")},
 }

@@ -140,3 +140,26 @@ def upload():
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(scope="session")
+def _signing_pair(tmp_path_factory):
+    from checklists.signing import signing_pair_create
+
+    folder = tmp_path_factory.mktemp("signing")
+    signing_pair_create(folder / "test.key", folder / "test.crt", common_name="Muster test signing")
+    return folder / "test.key", folder / "test.crt"
+
+
+@pytest.fixture(autouse=True)
+def _signing_settings(settings, _signing_pair):
+    settings.REPORT_SIGNING_KEY, settings.REPORT_SIGNING_CERT = _signing_pair
+
+
+@pytest.fixture
+def complete_assessment(assessment):
+    """Every applicable response recorded (in progress), so the assessment can be submitted."""
+    from checklists.models import Response
+
+    assessment.responses.update(status=Response.Status.IN_PROGRESS)
+    return assessment

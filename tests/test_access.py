@@ -13,7 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from accounts.models import Invitation
-from checklists.models import Attachment, CatalogVersion
+from checklists.models import Attachment, CatalogVersion, Report, SignOff
 from checklists.services import assessment_start
 from tests.factories import SchoolFactory
 
@@ -61,12 +61,28 @@ URLS = {
     "attachment_delete": (AGENCY, lambda o: _slug(o) | {"pk": o["attachment"].pk}),
     "school_mine": (AGENCY, _slug),
     "school_checklist": (AGENCY, lambda o: _slug(o) | {"pk": o["school"].pk}),
+    "agency_settings": (AGENCY, _slug),
+    "agency_logo": (AGENCY, _slug),
+    "assessment_review": (AGENCY, lambda o: _slug(o) | {"pk": o["assessment"].pk}),
+    "assessment_sign_off": (AGENCY, lambda o: _slug(o) | {"pk": o["assessment"].pk}),
+    "assessment_return": (AGENCY, lambda o: _slug(o) | {"pk": o["assessment"].pk}),
+    "assessment_reopen": (AGENCY, lambda o: _slug(o) | {"pk": o["assessment"].pk}),
+    "assessment_reports": (AGENCY, lambda o: _slug(o) | {"pk": o["assessment"].pk}),
+    "assessment_report_draft": (
+        AGENCY,
+        lambda o: _slug(o) | {"pk": o["assessment"].pk, "edition": "public"},
+    ),
+    "report_download": (AGENCY, lambda o: _slug(o) | {"pk": o["report"].pk}),
+    "report_retry": (AGENCY, lambda o: _slug(o) | {"pk": o["report"].pk}),
+    "verify": (PUBLIC, None),
 }
 OBJECT_URLS = {
     "school_edit", "people_edit", "people_remove", "people_invitation_revoke",
     "assessment_checklist", "assessment_assign", "assessment_next", "assessment_export_csv",
     "assessment_export_json", "response_detail", "response_history", "attachment_download",
-    "attachment_delete", "school_checklist",
+    "attachment_delete", "school_checklist", "assessment_review", "assessment_sign_off",
+    "assessment_return", "assessment_reopen", "assessment_reports", "assessment_report_draft",
+    "report_download", "report_retry",
 }  # fmt: skip
 
 
@@ -91,7 +107,19 @@ def objects_of(agency, lead) -> dict:
         by=lead,
     )
     response = assessment.responses.filter(school=school).first()
+    signed = assessment_start(
+        agency=agency,
+        catalog_version=CatalogVersion.objects.get(),
+        title="2025",
+        due_date=None,
+        by=lead,
+    )
+    sign_off = SignOff.objects.create(
+        assessment=signed, signer=lead, typed_name="L", typed_title="Chief", statement="S",
+        snapshot="{}", snapshot_sha256=f"{agency.pk:064d}",
+    )  # fmt: skip
     return {
+        "report": Report.objects.create(sign_off=sign_off, edition="full", state="failed"),
         "agency": agency,
         "school": school,
         "assessment": assessment,
