@@ -5,12 +5,19 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Agency, User
 from checklists.models import Assessment, CatalogVersion, EvidencePrompt, Response
-from checklists.services import assessment_start, assessment_start_next
+from checklists.services import (
+    assessment_sign_off,
+    assessment_start,
+    assessment_start_next,
+    assessment_submit,
+    attachment_add,
+)
 
 S = Response.Status
 
@@ -33,11 +40,24 @@ def sample_answer(prompt: EvidencePrompt, rng: random.Random):
     return None
 
 
+DEMO_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
 def fill(response: Response, status: str, rng: random.Random, **fields) -> None:
     """Record a response the way a member would, with history (bypasses the version check)."""
     if status in (S.IN_PLACE, S.IN_PROGRESS):
         answers = {p.key: sample_answer(p, rng) for p in response.item.prompts.all()}
         response.answers = {k: v for k, v in answers.items() if v is not None}
+    if status == S.IN_PLACE:
+        for prompt in response.item.prompts.all():
+            if prompt.kind == EvidencePrompt.Kind.FILE and prompt.required:
+                upload = SimpleUploadedFile(f"{prompt.key.replace('_', '-')}.pdf", DEMO_PDF)
+                attachment_add(
+                    response=response,
+                    upload=upload,
+                    prompt_key=prompt.key,
+                    by=fields.get("updated_by"),
+                )
     if status == S.NOT_APPLICABLE:
         response.justification = "The agency has no such facility."
     response.status = status
@@ -50,7 +70,9 @@ def fill(response: Response, status: str, rng: random.Random, **fields) -> None:
 
 
 @transaction.atomic
-def demo_assessments(agency: Agency, seed: int = 2026) -> Assessment:
+def demo_assessments(agency: Agency, *, password: str, seed: int = 2026) -> Assessment:
+    """Last year's assessment, completed and signed off through the real services; this year's,
+    carried over from it and under way. The sign-off queues the signed reports."""
     rng = random.Random(seed)  # noqa: S311 — repeatable demo data, not security
     lead = User.objects.get(memberships__agency=agency, memberships__access="lead")
     version = CatalogVersion.objects.filter(catalog__slug="rand-law-enforcement-response").latest()
@@ -59,15 +81,14 @@ def demo_assessments(agency: Agency, seed: int = 2026) -> Assessment:
         due_date=date(2025, 12, 1), by=lead,
     )  # fmt: skip
     for response in last_year.responses.select_related("item").prefetch_related("item__prompts"):
-        fill(
-            response,
-            rng.choice([S.IN_PLACE, S.IN_PLACE, S.IN_PROGRESS, S.NOT_STARTED]),
-            rng,
-            updated_by=lead,
-        )
-    last_year.state = Assessment.State.SIGNED_OFF
+        fill(response, rng.choice([S.IN_PLACE, S.IN_PLACE, S.IN_PROGRESS]), rng, updated_by=lead)
     last_year.created_at = timezone.now() - timedelta(days=365)
-    last_year.save(update_fields=["state", "created_at"])
+    last_year.save(update_fields=["created_at"])
+    assessment_submit(assessment=last_year, by=lead)
+    assessment_sign_off(
+        assessment=last_year, by=lead, typed_name=lead.full_name, typed_title=lead.job_title,
+        attest=True, password=password,
+    )  # fmt: skip
     this_year = assessment_start_next(
         previous=last_year, title="2026 annual assessment", due_date=date(2026, 12, 15), by=lead
     )

@@ -104,8 +104,11 @@ class Command(BaseCommand):
             self.stderr.write("No roles exist yet: load the catalogs first to give people roles.")
         harbor = Agency.objects.get(slug=DEMO[0].slug)
         if not harbor.assessments.exists() and CatalogVersion.objects.exists():
-            demo_assessments(harbor)
-            self.stdout.write("Demo assessments: 2025 (signed off) and 2026 (in progress).")
+            demo_assessments(harbor, password=DEMO_PASSWORD)
+            self.stdout.write(
+                "Demo assessments: 2025 (signed off; the task worker produces its signed reports) "
+                "and 2026 (in progress)."
+            )
         self.stdout.write(
             f"Demo data: {created} records created." if created else "Demo data: up to date."
         )
