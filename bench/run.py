@@ -15,6 +15,7 @@ import statistics
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -109,6 +110,64 @@ def timed(call, runs: int = RUNS) -> tuple[float, float]:
     return statistics.median(samples), samples[int(0.95 * (len(samples) - 1))]
 
 
+def report_bench(lead: User) -> bool:
+    """Report render time at two sizes, beside WeasyPrint alone on the same finished HTML."""
+    from checklists.report import html_to_pdf, report_html
+    from checklists.snapshot import assessment_snapshot, canonical
+
+    rng = random.Random(11)  # noqa: S311 — repeatable bench data
+    version = CatalogVersion.objects.latest("number")
+    agency_items = version.items.filter(scope="agency").count()
+    school_items = version.items.filter(scope="school").count()
+    print(
+        f"\n{'report (full edition)':<30}{'total s':>9}{'WeasyPrint s':>14}{'ours':>7}{'target':>10}"
+    )
+    ok = True
+    for wanted, target in ((115, 1.5), (1000, 6.0)):
+        schools = max(1, round((wanted - agency_items) / school_items))
+        with transaction.atomic():
+            agency = Agency.objects.create(name=f"Report bench {wanted}", slug=f"report-{wanted}")
+            Membership.objects.create(user=lead, agency=agency, access=Membership.Access.LEAD)
+            School.objects.bulk_create(
+                School(agency=agency, name=f"School {n:03}") for n in range(schools)
+            )
+            assessment = assessment_start(
+                agency=agency, catalog_version=version, title="Bench", due_date=None, by=lead
+            )
+            _answer(assessment, rng, lead)
+        snapshot = canonical(assessment_snapshot(assessment, signer={}))
+        count = assessment.responses.count()
+
+        html = report_html(assessment, edition="full")
+        total_s = statistics.median(
+            _seconds(partial(_render, assessment, snapshot)) for _ in range(3)
+        )
+        weasy_s = statistics.median(
+            _seconds(partial(html_to_pdf, html, snapshot=snapshot)) for _ in range(3)
+        )
+        ours = (total_s - weasy_s) / weasy_s
+        ok &= total_s <= target and ours <= 0.20
+        label = f"{count} responses ({schools} schools)"
+        print(
+            f"{label:<30}{total_s:>9.2f}{weasy_s:>14.2f}{ours:>7.0%}{'≤ ' + str(target) + ' s':>10}"
+        )
+    print("ours = what our data and templating add to WeasyPrint's own time (target ≤ 20%)")
+    return ok
+
+
+def _render(assessment: Assessment, snapshot: str) -> bytes:
+    """The whole path: our data and templating, then WeasyPrint."""
+    from checklists.report import html_to_pdf, report_html
+
+    return html_to_pdf(report_html(assessment, edition="full"), snapshot=snapshot)
+
+
+def _seconds(call) -> float:
+    start = time.perf_counter()
+    call()
+    return time.perf_counter() - start
+
+
 def main() -> None:
     setup_test_environment()
     started = time.perf_counter()
@@ -154,6 +213,8 @@ def main() -> None:
             f"{name:<24}{median:>11.1f}{p95:>9.1f}{'≤ ' + str(target_ms):>9}{'' if p95 <= target_ms else '  over'}"
         )
     print(f"\n{RUNS} runs each after a warm-up; scratch data in {SCRATCH}")
+    gc.unfreeze()
+    failed |= not report_bench(lead)
     sys.exit(1 if failed else 0)
 
 

@@ -79,13 +79,24 @@ def _figures(assessment: Assessment) -> list[dict]:
 
 
 def _matrix(responses: list[Response]) -> dict:
-    """School items as a school-by-item table, so that 200 schools stay one readable grid."""
+    """School items as a school-by-item table, so that 200 schools stay one readable grid.
+
+    Cells are (status, text) pairs computed here: a thousand cells through template filters
+    would cost more than the table's layout.
+    """
     codes = sorted({r.item.code for r in responses if r.school_id}, key=lambda c: (len(c), c))
-    rows = defaultdict(dict)
+    cells = defaultdict(dict)
     for r in responses:
         if r.school_id:
-            rows[r.school.name][r.item.code] = r
-    return {"codes": codes, "rows": sorted(rows.items())}
+            cells[r.school.name][r.item.code] = (
+                r.status,
+                STATUS_SHORT[r.status] + ("*" if r.carried_over else ""),
+            )
+    rows = [
+        (school, [by_code.get(code, ("", "")) for code in codes])
+        for school, by_code in sorted(cells.items())
+    ]
+    return {"codes": codes, "rows": rows}
 
 
 def report_context(assessment: Assessment, *, edition: str, sign_off: SignOff | None) -> dict:
@@ -114,11 +125,9 @@ def report_context(assessment: Assessment, *, edition: str, sign_off: SignOff | 
         "gaps": sorted(sections, key=lambda s: s.percent)[:3],
         "open_actions": open_actions,
         "agency_items": [r for r in responses if not r.school_id],
-        "school_items": [r for r in responses if r.school_id],
         "matrix": _matrix(responses),
         "figures": _figures(assessment),
         "sources": assessment.catalog_version.sources.all(),
-        "status_short": STATUS_SHORT,
         "logo_url": BASE_URL + "media/" + assessment.agency.logo.name
         if assessment.agency.logo
         else "",
