@@ -349,3 +349,68 @@ def test_the_report_loads_only_our_own_files():
     ):
         with pytest.raises(ValueError, match="may not load"):
             fetcher.fetch(url)
+
+
+def test_signed_report_is_tagged_for_screen_readers(
+    complete_assessment, lead, django_capture_on_commit_callbacks
+):
+    data = (
+        sign(complete_assessment, lead, django_capture_on_commit_callbacks)
+        .reports.get(edition="public")
+        .file.read()
+    )
+
+    root = PdfReader(io.BytesIO(data)).trailer["/Root"]
+    assert "/StructTreeRoot" in root
+    assert root["/MarkInfo"]["/Marked"]
+    assert root["/Lang"] == "en"
+
+
+def test_paper_is_letter_unless_set_to_a4(client_for, agency, assessment, viewer, settings):
+    client = client_for(viewer)
+    page_url = url("assessment_report_draft", agency, assessment.pk, "public")
+
+    letter = PdfReader(io.BytesIO(client.get(page_url).content)).pages[0].mediabox
+    settings.REPORT_PAPER_SIZE = "A4"
+    a4 = PdfReader(io.BytesIO(client.get(page_url).content)).pages[0].mediabox
+
+    assert (round(letter.width), round(letter.height)) == (612, 792)
+    assert (round(a4.width), round(a4.height)) == (595, 842)
+
+
+def test_lead_uploads_a_logo_that_appears_on_the_cover(
+    client_for, agency, lead, editor, assessment
+):
+    from PIL import Image
+
+    from tests.conftest import PNG_BYTES
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (120, 40), "#14213d").save(buffer, "PNG")
+    logo = buffer.getvalue()
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data = {"name": agency.name, "jurisdiction": "", "state": "OH"}
+    assert (
+        client_for(editor).post(reverse("agency_settings", args=[agency.slug]), data).status_code
+        == 403
+    )
+    bad = client_for(lead).post(
+        reverse("agency_settings", args=[agency.slug]),
+        data | {"logo": SimpleUploadedFile("x.png", PNG_BYTES)},
+    )
+    assert "logo" in bad.context["form"].errors
+    client_for(lead).post(
+        reverse("agency_settings", args=[agency.slug]),
+        data | {"logo": SimpleUploadedFile("logo.png", logo)},
+    )
+
+    agency.refresh_from_db()
+    assert agency.logo
+    pdf = (
+        client_for(lead)
+        .get(url("assessment_report_draft", agency, assessment.pk, "public"))
+        .content
+    )
+    first_page = PdfReader(io.BytesIO(pdf)).pages[0]
+    assert list(first_page.images), "the logo is drawn on the cover"
