@@ -75,6 +75,16 @@ class NextAssessmentForm(forms.ModelForm):
         widgets = {"due_date": DateInput()}
 
 
+def add_service_errors(form: forms.Form, error: forms.ValidationError, field_name=None) -> None:
+    """A service's errors beside the form's fields where they name one, else above the form."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for key, errors in error.error_dict.items():
+        name = key if key in form.fields else field_name(key) if field_name else None
+        form.add_error(name if name in form.fields else None, errors)
+
+
 class YesNoField(forms.TypedChoiceField):
     """A yes/no answer that may also be left unanswered."""
 
@@ -220,12 +230,7 @@ class ResponseForm(forms.Form):
 
     def add_service_errors(self, error: forms.ValidationError) -> None:
         """Put the service's errors beside their fields (prompt keys map to answer fields)."""
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error)
-            return
-        for key, errors in error.error_dict.items():
-            name = key if key in self.fields else f"answer_{key}"
-            self.add_error(name if name in self.fields else None, errors)
+        add_service_errors(self, error, field_name=lambda key: f"answer_{key}")
 
 
 class AssignForm(forms.Form):

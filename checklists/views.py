@@ -33,6 +33,7 @@ from checklists.forms import (
     ResponseForm,
     SignOffForm,
     VerifyForm,
+    add_service_errors,
 )
 from checklists.models import Assessment, Catalog, CatalogVersion, Report, Response, SignOff
 from checklists.report import report_pdf
@@ -472,7 +473,7 @@ def assessment_sign_off(request: HttpRequest, slug: str, pk: int) -> HttpRespons
                 assessment=assessment, by=request.user, **form.cleaned_data
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Signed off. The signed reports are being produced.")
             return redirect("assessment_reports", slug=agency.slug, pk=assessment.pk)
@@ -485,15 +486,6 @@ def assessment_sign_off(request: HttpRequest, slug: str, pk: int) -> HttpRespons
         "sections": scoring.by_section(assessment.responses.all()),
     }
     return render(request, "checklists/assessment_sign_off.html", context)
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    """A service's errors beside the form's fields where they name one, else above the form."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, errors in error.error_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 def assessment_return(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
