@@ -193,6 +193,8 @@ class ResponseForm(forms.Form):
         for prompt in self.prompts:
             initial[self.answer_name(prompt)] = from_json(prompt, response.answers.get(prompt.key))
         super().__init__(*args, initial=initial, **kwargs)
+        # When the form opens in place, keyboard focus moves into it (htmx honours autofocus).
+        self.fields["status"].widget.attrs["autofocus"] = True
         self.fields["owner"].queryset = _members(response.assessment.agency)
         for prompt in self.prompts:
             self.fields[self.answer_name(prompt)] = prompt_field(prompt)
@@ -234,6 +236,9 @@ class ResponseForm(forms.Form):
 
 
 class AssignForm(forms.Form):
+    """Bulk assignment; prefixed, so its fields never share an id with the checklist filters."""
+
+    prefix = "assign"
     responses = forms.ModelMultipleChoiceField(queryset=Response.objects.none(), label="Items")
     owner = forms.ModelChoiceField(queryset=User.objects.none(), label="Assign to")
     target_date = forms.DateField(required=False, widget=DateInput())

@@ -63,3 +63,12 @@ def test_passwords_need_twelve_characters_and_are_checked_against_common_ones():
         except ValidationError:
             continue
         raise AssertionError(f"{weak!r} was accepted")
+
+
+def test_pages_carry_a_strict_content_security_policy(client):
+    policy = client.get("/accounts/login/")["Content-Security-Policy"]
+
+    assert "script-src 'self'" in policy
+    assert "style-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+    assert "frame-ancestors 'none'" in policy

@@ -294,7 +294,7 @@ def test_viewer_reads_everything_and_sees_no_edit_controls(client_for, agency, v
     assert (
         client.post(
             url("assessment_assign", agency, assessment.pk),
-            {"responses": [target.pk], "owner": viewer.pk},
+            {"assign-responses": [target.pk], "assign-owner": viewer.pk},
         ).status_code
         == 403
     )
@@ -325,7 +325,7 @@ def test_editor_assigns_several_items_at_once(client_for, agency, editor, viewer
 
     client_for(editor).post(
         url("assessment_assign", agency, assessment.pk),
-        {"responses": picked, "owner": viewer.pk, "target_date": "2026-12-01"},
+        {"assign-responses": picked, "assign-owner": viewer.pk, "assign-target_date": "2026-12-01"},
     )
 
     assert set(assessment.responses.filter(owner=viewer).values_list("pk", flat=True)) == set(
@@ -340,7 +340,7 @@ def test_sro_cannot_assign(client_for, agency, sro, assessment):
         client_for(sro)
         .post(
             url("assessment_assign", agency, assessment.pk),
-            {"responses": [target.pk], "owner": sro.pk},
+            {"assign-responses": [target.pk], "assign-owner": sro.pk},
         )
         .status_code
         == 403
