@@ -11,7 +11,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3; do \
 	&& { echo $$p; break; }; done)
 DEV := DEBUG=true
 
-.PHONY: help install run serve migrate demo test lint lock vendor clean bench
+.PHONY: help install run serve migrate demo test lint lock vendor clean bench chromium screenshots
 
 help:
 	@echo "make run    build the environment, load the catalog and demo data, serve on 127.0.0.1:8000"
@@ -42,7 +42,13 @@ run: demo
 	$(DEV) $(PY) manage.py db_worker --reload & \
 	$(DEV) $(PY) manage.py runserver 127.0.0.1:8000
 
-test: install
+# The browser tests drive Debian's chromium (never a browser Playwright downloads).
+chromium:
+	@test -x /usr/bin/chromium || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "The browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; fi; }
+
+test: install chromium
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: install
