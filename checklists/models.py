@@ -535,6 +535,15 @@ class Attachment(models.Model):
 
 
 class SignOffQuerySet(models.QuerySet["SignOff"]):
+    def for_agency(self, agency) -> SignOffQuerySet:
+        """The agency's sign-offs, newest first, ready to list with their reports."""
+        return (
+            self.filter(assessment__agency=agency)
+            .select_related("assessment")
+            .prefetch_related("reports")
+            .order_by("-signed_at")
+        )
+
     def update(self, **kwargs):
         raise TypeError("A sign-off is never changed.")
 

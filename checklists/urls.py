@@ -58,6 +58,7 @@ urlpatterns = [
         views.report_draft,
         name="assessment_report_draft",
     ),
+    path(f"{agency}/reports/", views.report_list, name="report_list"),
     path(f"{agency}/reports/<int:pk>/", views.report_download, name="report_download"),
     path(f"{agency}/reports/<int:pk>/retry/", views.report_retry, name="report_retry"),
     path("verify/", views.verify, name="verify"),

@@ -533,6 +533,20 @@ def assessment_reports(request: HttpRequest, slug: str, pk: int) -> HttpResponse
     return render(request, "checklists/assessment_reports.html", context)
 
 
+def report_list(request: HttpRequest, slug: str) -> HttpResponse:
+    """The agency's signed reports, newest first, and draft reports of the open assessment."""
+    agency = get_agency(request, slug)
+    current = _current_assessment(agency)
+    context = {
+        "agency": agency,
+        "sign_offs": SignOff.objects.for_agency(agency),
+        "current": current if current and current.state != Assessment.State.SIGNED_OFF else None,
+        "can_sign": request.user.has_perm("checklists.sign_off_assessment", agency),
+        "editions": Report.Edition.choices,
+    }
+    return render(request, "checklists/report_list.html", context)
+
+
 def report_draft(request: HttpRequest, slug: str, pk: int, edition: str) -> HttpResponse:
     """A draft report, rendered on request (signed reports come from storage)."""
     agency = get_agency(request, slug)

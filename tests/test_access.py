@@ -72,6 +72,7 @@ URLS = {
         AGENCY,
         lambda o: _slug(o) | {"pk": o["assessment"].pk, "edition": "public"},
     ),
+    "report_list": (AGENCY, _slug),
     "report_download": (AGENCY, lambda o: _slug(o) | {"pk": o["report"].pk}),
     "report_retry": (AGENCY, lambda o: _slug(o) | {"pk": o["report"].pk}),
     "verify": (PUBLIC, None),

@@ -4,8 +4,22 @@ from django import template
 
 register = template.Library()
 
+# The main navigation's entries, and the URL names (or name prefixes) of the pages under each.
+NAV_PAGES = {
+    "dashboard": ("agency_detail",),
+    "reports": ("report_", "assessment_reports", "assessment_report_draft"),
+    "my-schools": ("school_mine", "school_checklist"),
+    "schools": ("school_",),
+    "checklist": ("assessment_", "response_", "attachment_"),
+    "people": ("people",),
+    "catalog": ("catalog_",),
+}
+
 
 @register.filter
 def nav_section(url_name: str | None) -> str:
-    """The navigation entry a page belongs to: its URL name up to the first underscore."""
-    return (url_name or "").split("_", 1)[0]
+    """The main navigation entry a page sits under ("" for pages outside it)."""
+    for section, names in NAV_PAGES.items():
+        if any((url_name or "").startswith(name) for name in names):
+            return section
+    return ""

@@ -59,8 +59,13 @@ class Session:
         self.page.wait_for_load_state()
         return self
 
-    def visit(self, path: str) -> Page:
-        self.page.goto(self.base_url + path)
+    def visit(self, path: str, status: int = 200) -> Page:
+        """Open a page, expecting its status, and check it at both widths."""
+        response = self.page.goto(self.base_url + path)
+        assert response.status == status, f"{path} answered {response.status}"
+        if status >= 400:  # chromium reports the error status itself on the console
+            expected = f"the server responded with a status of {status}"
+            self.errors = [e for e in self.errors if expected not in e]
         self.check()
         return self.page
 

@@ -88,6 +88,11 @@ def test_lead_runs_an_assessment_from_start_to_signed_pdf(
         verdict = pool.submit(verify_report, data).result()
     assert verdict.authentic, verdict.problems
 
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Reports").click()
+    chief.check()
+    expect(page.get_by_role("heading", name="2026 annual assessment")).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile(r"Download signed PDF"))).to_have_count(2)
+
 
 def test_training_coordinator_completes_the_item_assigned_to_them(
     session, agency, editor, assessment
@@ -154,6 +159,27 @@ def test_viewer_reads_without_edit_controls_and_a_forced_post_is_refused(
     )
     assert forced.status == 403
     assert assessment.responses.get(item__code="LER-02").status == S.NOT_STARTED
+
+    for path in ("/", "reports/", "my-schools/", "people/", "schools/"):
+        reader.visit(f"/agencies/{agency.slug}/{path}".replace("//", "/"))
+    reader.visit("/catalogs/")
+    reader.visit("/agencies/lakeside/", status=404)
+    expect(page.get_by_role("heading", name="There is nothing here")).to_be_visible()
+
+
+def test_the_watch_catches_content_security_policy_violations(session, agency, viewer):
+    reader = session(viewer.email)
+    page = reader.visit(f"/agencies/{agency.slug}/")
+
+    page.evaluate(
+        """() => { const s = document.createElement('script');
+                   s.textContent = 'window.ran = true'; document.body.append(s); }"""
+    )
+
+    expect(page.locator("body")).to_be_visible()
+    assert page.evaluate("window.ran") is None  # the production CSP refused the inline script
+    assert any("Content Security Policy" in e for e in reader.errors)
+    reader.errors.clear()  # seen: the watch works
 
 
 def focus_ring(page) -> str:

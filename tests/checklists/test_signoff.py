@@ -19,6 +19,7 @@ from checklists.services import (
     IncompleteAssessment,
     assessment_reopen,
     assessment_sign_off,
+    assessment_start,
     assessment_submit,
     report_render,
     response_update,
@@ -414,3 +415,60 @@ def test_lead_uploads_a_logo_that_appears_on_the_cover(
     )
     first_page = PdfReader(io.BytesIO(pdf)).pages[0]
     assert list(first_page.images), "the logo is drawn on the cover"
+
+
+def test_reports_page_lists_the_agencys_signed_reports(
+    client_for, agency, complete_assessment, lead, viewer, outsider, other_agency,
+    catalog_version, django_capture_on_commit_callbacks,
+):  # fmt: skip
+    theirs = assessment_start(
+        agency=other_agency, catalog_version=catalog_version, title="Lakeside 2026",
+        due_date=None, by=outsider,
+    )  # fmt: skip
+    theirs.responses.update(status=S.IN_PROGRESS)
+    sign(theirs, outsider, django_capture_on_commit_callbacks)
+    sign_off = sign(complete_assessment, lead, django_capture_on_commit_callbacks)
+
+    page = client_for(viewer).get(url("report_list", agency)).content.decode()
+
+    assert sign_off.snapshot_sha256 in page
+    for report in sign_off.reports.all():
+        assert url("report_download", agency, report.pk) in page
+    assert "Lakeside 2026" not in page
+    assert "draft PDF" not in page  # the current assessment is signed: nothing to draft
+
+
+def test_reports_page_offers_drafts_before_the_first_sign_off(
+    client_for, agency, assessment, viewer
+):
+    page = client_for(viewer).get(url("report_list", agency)).content.decode()
+
+    assert "No signed reports yet" in page
+    assert url("assessment_report_draft", agency, assessment.pk, "full") in page
+    assert url("assessment_report_draft", agency, assessment.pk, "public") in page
+
+
+def test_reports_page_queries_do_not_grow_with_sign_offs(
+    client_for, agency, lead, catalog_version, count_queries
+):
+    def signed_assessment(n: int) -> None:
+        signed = assessment_start(
+            agency=agency, catalog_version=catalog_version, title=f"Assessment {n}",
+            due_date=None, by=lead,
+        )  # fmt: skip
+        sign_off = SignOff.objects.create(
+            assessment=signed, signer=lead, typed_name="Dana Whitfield", typed_title="Chief",
+            statement="Attested.", snapshot="{}", snapshot_sha256=f"{n:064x}",
+        )  # fmt: skip
+        for edition in Report.Edition.values:
+            Report.objects.create(sign_off=sign_off, edition=edition)
+
+    client = client_for(lead)
+    signed_assessment(1)
+    client.get(url("report_list", agency))  # warm the per-process caches
+    one = count_queries(lambda: client.get(url("report_list", agency)))
+    for n in range(2, 6):
+        signed_assessment(n)
+    five = count_queries(lambda: client.get(url("report_list", agency)))
+
+    assert one == five
