@@ -19,6 +19,7 @@ help:
 	@echo "make lint   ruff and the missing-migration check"
 	@echo "make lock   re-resolve requirements*.txt from pyproject.toml"
 	@echo "make bench  server time of the main pages for a large agency (scratch database)"
+	@echo "make screenshots  pictures of the main pages and a signed report, in docs/screenshots/"
 
 $(VENV)/.installed: requirements-dev.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (pyenv install 3.12)"; exit 1; }
@@ -50,6 +51,10 @@ chromium:
 
 test: install chromium
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Screenshots of the main pages (desktop and phone) and a signed report, into docs/screenshots/.
+screenshots: install chromium
+	$(PY) docs/screenshots.py
 
 bench: install
 	$(PY) bench/run.py

@@ -155,11 +155,22 @@ def from_json(prompt: EvidencePrompt, value):
     return value
 
 
+class FocusChosenRadioSelect(forms.RadioSelect):
+    """Radio buttons where the chosen one takes the keyboard focus when the form opens in place
+    (htmx honours autofocus), so arrow keys move on from the current status."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if selected:
+            option["attrs"]["autofocus"] = True
+        return option
+
+
 class ResponseForm(forms.Form):
     """One response: status, evidence answers (one field per prompt), notes, owner, target date."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
-    status = forms.ChoiceField(choices=Response.Status.choices, widget=forms.RadioSelect)
+    status = forms.ChoiceField(choices=Response.Status.choices, widget=FocusChosenRadioSelect)
     justification = forms.CharField(
         label="Why it does not apply",
         required=False,
@@ -193,8 +204,6 @@ class ResponseForm(forms.Form):
         for prompt in self.prompts:
             initial[self.answer_name(prompt)] = from_json(prompt, response.answers.get(prompt.key))
         super().__init__(*args, initial=initial, **kwargs)
-        # When the form opens in place, keyboard focus moves into it (htmx honours autofocus).
-        self.fields["status"].widget.attrs["autofocus"] = True
         self.fields["owner"].queryset = _members(response.assessment.agency)
         for prompt in self.prompts:
             self.fields[self.answer_name(prompt)] = prompt_field(prompt)

@@ -397,7 +397,12 @@ def my_schools(request: HttpRequest, slug: str) -> HttpResponse:
     if assessment is not None:
         scores = {s.key: s for s in scoring.by_school(assessment.responses.for_schools(schools))}
     rows = [(school, scores.get(school.pk)) for school in schools]
-    context = {"agency": agency, "assessment": assessment, "rows": rows}
+    context = {
+        "agency": agency,
+        "assessment": assessment,
+        "rows": rows,
+        "can_manage": request.user.has_perm("accounts.manage_schools", agency),
+    }
     return render(request, "checklists/my_schools.html", context)
 
 

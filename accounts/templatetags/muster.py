@@ -8,8 +8,7 @@ register = template.Library()
 NAV_PAGES = {
     "dashboard": ("agency_detail",),
     "reports": ("report_", "assessment_reports", "assessment_report_draft"),
-    "my-schools": ("school_mine", "school_checklist"),
-    "schools": ("school_",),
+    "my-schools": ("school_",),
     "checklist": ("assessment_", "response_", "attachment_"),
     "people": ("people",),
     "catalog": ("catalog_",),

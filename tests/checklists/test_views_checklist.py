@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -116,6 +117,18 @@ def test_htmx_edit_opens_the_form_in_place(client_for, agency, editor, assessmen
     assert "<html" not in page
     assert f'id="response-{target.pk}"' in page
     assert 'name="answer_officers_trained"' in page
+
+
+def test_the_form_opens_with_focus_on_the_current_status(client_for, agency, editor, assessment):
+    target = response_for(assessment, "LER-02")
+    target.status = Response.Status.IN_PROGRESS
+    target.save()
+
+    page = client_for(editor).get(url("response_detail", agency, target.pk), **HTMX)
+
+    focused = re.findall(r"<input[^>]*autofocus[^>]*>", page.content.decode())
+    assert len(focused) == 1
+    assert 'value="in_progress"' in focused[0]
 
 
 def test_htmx_save_returns_the_row_and_the_new_progress(client_for, agency, editor, assessment):
