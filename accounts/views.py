@@ -9,7 +9,7 @@ from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts import services
 from accounts.access import get_agency, get_invitation, get_membership, get_school
@@ -23,6 +23,7 @@ from accounts.forms import (
 from accounts.models import Invitation, User
 
 
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     memberships = list(request.user.agency_memberships.values())
     if len(memberships) == 1:
@@ -30,6 +31,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/home.html", {"memberships": memberships})
 
 
+@require_safe
 def school_list(request: HttpRequest, slug: str) -> HttpResponse:
     agency = get_agency(request, slug)
     context = {
@@ -78,6 +80,7 @@ def school_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     )
 
 
+@require_safe
 def people(request: HttpRequest, slug: str) -> HttpResponse:
     agency = get_agency(request, slug)
     can_manage = request.user.has_perm("accounts.manage_people", agency)
@@ -210,6 +213,7 @@ def agency_settings(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "accounts/agency_settings.html", {"agency": agency, "form": form})
 
 
+@require_safe
 def agency_logo(request: HttpRequest, slug: str) -> FileResponse:
     agency = get_agency(request, slug)
     if not agency.logo:

@@ -18,7 +18,7 @@ from django.http import (
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.access import get_agency
 from accounts.models import Role, User
@@ -41,11 +41,13 @@ from checklists.templatetags.checklist_tags import get_answer
 from checklists.verify import verify_report
 
 
+@require_safe
 def catalog_list(request: HttpRequest) -> HttpResponse:
     versions = CatalogVersion.objects.latest_of_each().with_counts().select_related("catalog")
     return render(request, "checklists/catalog_list.html", {"versions": versions})
 
 
+@require_safe
 def catalog_detail(request: HttpRequest, slug: str, number: int | None = None) -> HttpResponse:
     """Browse one version of a catalog (the newest unless a number is given)."""
     catalog = get_object_or_404(Catalog, slug=slug)
@@ -87,6 +89,7 @@ def _membership(request: HttpRequest, agency):
     return request.user.membership_in(agency)
 
 
+@require_safe
 def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     agency = get_agency(request, slug)
     assessment = _current_assessment(agency)
@@ -131,6 +134,7 @@ def recent_changes(assessment: Assessment, limit: int = 10):
     )
 
 
+@require_safe
 def assessment_list(request: HttpRequest, slug: str) -> HttpResponse:
     agency = get_agency(request, slug)
     assessments = agency.assessments.newest_first().select_related("catalog_version")
@@ -191,6 +195,7 @@ def _checklist_context(request: HttpRequest, agency, assessment: Assessment, res
     }
 
 
+@require_safe
 def assessment_checklist(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     agency = get_agency(request, slug)
     assessment = get_assessment(request, agency, pk)
@@ -214,6 +219,7 @@ def assessment_assign(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return redirect(_safe_next(request, assessment.get_absolute_url()))
 
 
+@require_safe
 def assessment_export(request: HttpRequest, slug: str, pk: int, fmt: str) -> HttpResponse:
     agency = get_agency(request, slug)
     assessment = get_assessment(request, agency, pk)
@@ -308,6 +314,7 @@ def _saved(request: HttpRequest, response: Response) -> HttpResponse:
     return render(request, "checklists/checklist.html#saved", context)
 
 
+@require_safe
 def response_history(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     agency = get_agency(request, slug)
     response = get_response(request, agency, pk)
@@ -356,6 +363,7 @@ def _change_rows(changes, names: dict, prompts: dict) -> list[tuple[str, str, st
     return rows
 
 
+@require_safe
 def attachment_download(request: HttpRequest, slug: str, pk: int) -> FileResponse:
     agency = get_agency(request, slug)
     attachment = get_attachment(request, agency, pk)
@@ -386,6 +394,7 @@ def attachment_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 # Schools ---------------------------------------------------------------------------------------
 
 
+@require_safe
 def my_schools(request: HttpRequest, slug: str) -> HttpResponse:
     agency = get_agency(request, slug)
     membership = _membership(request, agency)
@@ -406,6 +415,7 @@ def my_schools(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "checklists/my_schools.html", context)
 
 
+@require_safe
 def school_checklist(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     agency = get_agency(request, slug)
     school = get_object_or_404(agency.schools, pk=pk)
@@ -520,6 +530,7 @@ def assessment_reopen(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return redirect(revision)
 
 
+@require_safe
 def assessment_reports(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     agency = get_agency(request, slug)
     assessment = get_assessment(request, agency, pk)
@@ -538,6 +549,7 @@ def assessment_reports(request: HttpRequest, slug: str, pk: int) -> HttpResponse
     return render(request, "checklists/assessment_reports.html", context)
 
 
+@require_safe
 def report_list(request: HttpRequest, slug: str) -> HttpResponse:
     """The agency's signed reports, newest first, and draft reports of the open assessment."""
     agency = get_agency(request, slug)
@@ -552,6 +564,7 @@ def report_list(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "checklists/report_list.html", context)
 
 
+@require_safe
 def report_draft(request: HttpRequest, slug: str, pk: int, edition: str) -> HttpResponse:
     """A draft report, rendered on request (signed reports come from storage)."""
     agency = get_agency(request, slug)
@@ -565,6 +578,7 @@ def report_draft(request: HttpRequest, slug: str, pk: int, edition: str) -> Http
     return response
 
 
+@require_safe
 def report_download(request: HttpRequest, slug: str, pk: int) -> FileResponse:
     agency = get_agency(request, slug)
     report = get_object_or_404(

@@ -1,7 +1,8 @@
 """Every URL, checked for who may reach it.
 
-URLS lists every named URL pattern outside the admin. A new URL without an entry fails
-`test_every_url_is_in_the_table`, so nobody adds a page without deciding who may see it.
+URLS lists every named URL pattern outside the admin, and STATUSES what each kind of person gets
+there by GET and by POST. A new URL without an entry in both fails, so nobody adds a page without
+deciding who may see it and who may change things through it.
 """
 
 from __future__ import annotations
@@ -9,12 +10,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from accounts.models import Invitation
-from checklists.models import Attachment, CatalogVersion, Report, SignOff
-from checklists.services import assessment_start
+from checklists.models import CatalogVersion, Report, SignOff
+from checklists.services import assessment_start, attachment_add
+from tests.conftest import PDF_BYTES, PNG_BYTES
 from tests.factories import SchoolFactory
 
 PUBLIC, LOGIN, AGENCY = "public", "login", "agency"
@@ -28,7 +33,7 @@ URLS = {
     # name: (who may reach it, how to build its kwargs from the objects below)
     "home": (LOGIN, None),
     "login": (PUBLIC, None),
-    "logout": (PUBLIC, None),
+    "logout": (LOGIN, None),
     "password_change": (LOGIN, None),
     "password_change_done": (LOGIN, None),
     "password_reset": (PUBLIC, None),
@@ -73,7 +78,7 @@ URLS = {
         lambda o: _slug(o) | {"pk": o["assessment"].pk, "edition": "public"},
     ),
     "report_list": (AGENCY, _slug),
-    "report_download": (AGENCY, lambda o: _slug(o) | {"pk": o["report"].pk}),
+    "report_download": (AGENCY, lambda o: _slug(o) | {"pk": o["signed_report"].pk}),
     "report_retry": (AGENCY, lambda o: _slug(o) | {"pk": o["report"].pk}),
     "verify": (PUBLIC, None),
 }
@@ -84,6 +89,62 @@ OBJECT_URLS = {
     "attachment_delete", "school_checklist", "assessment_review", "assessment_sign_off",
     "assessment_return", "assessment_reopen", "assessment_reports", "assessment_report_draft",
     "report_download", "report_retry",
+}  # fmt: skip
+
+# What each person gets at each URL, by GET and by POST (a POST with no data: a form answers with
+# its errors, an action redirects, a page that only shows things refuses the method). Columns:
+# lead, editor, SRO and viewer of our agency, the lead of another agency, and an anonymous
+# visitor ("login": sent to sign in and brought back).
+PEOPLE = ("lead", "editor", "sro", "viewer", "outsider", "anonymous")
+STATUSES = {
+    # name: (who may reach it, GET statuses, POST statuses)
+    "home": (LOGIN, "302 302 302 302 302 login", "405 405 405 405 405 login"),
+    "login": (PUBLIC, "200 200 200 200 200 200", "200 200 200 200 200 200"),
+    "logout": (LOGIN, "405 405 405 405 405 login", "302 302 302 302 302 login"),
+    "password_change": (LOGIN, "200 200 200 200 200 login", "200 200 200 200 200 login"),
+    "password_change_done": (LOGIN, "200 200 200 200 200 login", "405 405 405 405 405 login"),
+    "password_reset": (PUBLIC, "200 200 200 200 200 200", "200 200 200 200 200 200"),
+    "password_reset_done": (PUBLIC, "200 200 200 200 200 200", "405 405 405 405 405 405"),
+    "password_reset_confirm": (PUBLIC, "200 200 200 200 200 200", "200 200 200 200 200 200"),
+    "password_reset_complete": (PUBLIC, "200 200 200 200 200 200", "405 405 405 405 405 405"),
+    "invitation_accept": (PUBLIC, "410 410 410 410 410 410", "410 410 410 410 410 410"),
+    "catalog_list": (LOGIN, "200 200 200 200 200 login", "405 405 405 405 405 login"),
+    "catalog_detail": (LOGIN, "200 200 200 200 200 login", "405 405 405 405 405 login"),
+    "catalog_version": (LOGIN, "200 200 200 200 200 login", "405 405 405 405 405 login"),
+    "agency_detail": (AGENCY, "200 200 200 200 404 login", "405 405 405 405 405 login"),
+    "school_list": (AGENCY, "200 200 200 200 404 login", "405 405 405 405 405 login"),
+    "school_create": (AGENCY, "200 403 403 403 404 login", "200 403 403 403 404 login"),
+    "school_edit": (AGENCY, "200 403 403 403 404 login", "200 403 403 403 404 login"),
+    "people": (AGENCY, "200 200 200 200 404 login", "405 405 405 405 405 login"),
+    "people_invite": (AGENCY, "200 403 403 403 404 login", "200 403 403 403 404 login"),
+    "people_edit": (AGENCY, "200 403 403 403 404 login", "200 403 403 403 404 login"),
+    "people_remove": (AGENCY, "200 403 403 403 404 login", "400 403 403 403 404 login"),
+    "people_invitation_revoke": (AGENCY, "405 403 403 403 404 login", "302 403 403 403 404 login"),
+    "assessment_list": (AGENCY, "200 200 200 200 404 login", "405 405 405 405 405 login"),
+    "assessment_create": (AGENCY, "200 403 403 403 404 login", "200 403 403 403 404 login"),
+    "assessment_checklist": (AGENCY, "200 200 200 200 404 login", "405 405 405 405 405 login"),
+    "assessment_assign": (AGENCY, "405 405 403 403 404 login", "302 302 403 403 404 login"),
+    "assessment_next": (AGENCY, "200 403 403 403 404 login", "200 403 403 403 404 login"),
+    "assessment_export_csv": (AGENCY, "200 200 200 200 404 login", "405 405 405 405 405 login"),
+    "assessment_export_json": (AGENCY, "200 200 200 200 404 login", "405 405 405 405 405 login"),
+    "response_detail": (AGENCY, "200 200 200 200 404 login", "200 200 403 403 404 login"),
+    "response_history": (AGENCY, "200 200 200 200 404 login", "405 405 405 405 405 login"),
+    "attachment_download": (AGENCY, "200 200 200 200 404 login", "405 405 405 405 405 login"),
+    "attachment_delete": (AGENCY, "405 405 403 403 404 login", "302 302 403 403 404 login"),
+    "school_mine": (AGENCY, "200 200 200 200 404 login", "405 405 405 405 405 login"),
+    "school_checklist": (AGENCY, "200 200 200 200 404 login", "405 405 405 405 405 login"),
+    "agency_settings": (AGENCY, "200 403 403 403 404 login", "200 403 403 403 404 login"),
+    "agency_logo": (AGENCY, "200 200 200 200 404 login", "405 405 405 405 405 login"),
+    "assessment_review": (AGENCY, "200 200 200 200 404 login", "200 200 403 403 404 login"),
+    "assessment_sign_off": (AGENCY, "200 403 403 403 404 login", "200 403 403 403 404 login"),
+    "assessment_return": (AGENCY, "405 403 403 403 404 login", "302 403 403 403 404 login"),
+    "assessment_reopen": (AGENCY, "405 403 403 403 404 login", "302 403 403 403 404 login"),
+    "assessment_reports": (AGENCY, "200 200 200 200 404 login", "405 405 405 405 405 login"),
+    "assessment_report_draft": (AGENCY, "200 200 200 200 404 login", "405 405 405 405 405 login"),
+    "report_list": (AGENCY, "200 200 200 200 404 login", "405 405 405 405 405 login"),
+    "report_download": (AGENCY, "200 200 200 200 404 login", "405 405 405 405 405 login"),
+    "report_retry": (AGENCY, "405 403 403 403 404 login", "302 403 403 403 404 login"),
+    "verify": (PUBLIC, "200 200 200 200 200 200", "400 400 400 400 400 400"),
 }  # fmt: skip
 
 
@@ -99,39 +160,35 @@ def named_patterns(patterns=None, namespace=None) -> set[str]:
 
 
 def objects_of(agency, lead) -> dict:
+    """One of everything an agency URL can point at, with real stored files."""
     school = SchoolFactory(agency=agency)
+    agency.logo.save("logo.png", ContentFile(PNG_BYTES))
+    version = CatalogVersion.objects.get()
     assessment = assessment_start(
-        agency=agency,
-        catalog_version=CatalogVersion.objects.get(),
-        title="2026",
-        due_date=None,
-        by=lead,
+        agency=agency, catalog_version=version, title="2026", due_date=None, by=lead
     )
     response = assessment.responses.filter(school=school).first()
     signed = assessment_start(
-        agency=agency,
-        catalog_version=CatalogVersion.objects.get(),
-        title="2025",
-        due_date=None,
-        by=lead,
+        agency=agency, catalog_version=version, title="2025", due_date=None, by=lead
     )
     sign_off = SignOff.objects.create(
         assessment=signed, signer=lead, typed_name="L", typed_title="Chief", statement="S",
         snapshot="{}", snapshot_sha256=f"{agency.pk:064d}",
     )  # fmt: skip
+    signed_report = Report(sign_off=sign_off, edition="public", state="done")
+    signed_report.file.save("report.pdf", ContentFile(PDF_BYTES))
     return {
         "report": Report.objects.create(sign_off=sign_off, edition="full", state="failed"),
+        "signed_report": signed_report,
         "agency": agency,
         "school": school,
         "assessment": assessment,
         "response": response,
-        "attachment": Attachment.objects.create(
+        "attachment": attachment_add(
             response=response,
-            file="evidence/x.pdf",
-            original_name="x.pdf",
-            content_type="application/pdf",
-            size=1,
-            sha256="0" * 64,
+            upload=SimpleUploadedFile("x.pdf", PDF_BYTES),
+            prompt_key=response.item.prompts.first().key,
+            by=lead,
         ),
         "membership": lead.memberships.get(agency=agency),
         "invitation": Invitation.objects.create(
@@ -157,30 +214,39 @@ def test_every_url_is_in_the_table():
     assert named_patterns() == set(URLS)
 
 
-@pytest.mark.parametrize("name", [n for n, (who, _) in URLS.items() if who != PUBLIC])
+def test_the_status_table_covers_every_url_and_agrees_with_the_audiences():
+    assert set(STATUSES) == set(URLS)
+    for name, (who, *rows) in STATUSES.items():
+        assert who == URLS[name][0], name
+        for row in rows:
+            assert len(row.split()) == len(PEOPLE), name
+            anonymous, outsider = row.split()[-1], row.split()[-2]
+            assert (anonymous == "login") == (who != PUBLIC), name
+            assert outsider in ("404", "405") or who != AGENCY, name
+
+
 @pytest.mark.parametrize("method", ["get", "post"])
-def test_anonymous_visitor_is_sent_to_sign_in(client, ours, name, method):
+@pytest.mark.parametrize("name", list(STATUSES))
+def test_each_person_gets_the_expected_status(
+    request, client, ours, lead, editor, sro, viewer, outsider, name, method
+):
     url = url_of(name, ours)
+    expected = STATUSES[name][1 if method == "get" else 2].split()
+    people = {"lead": lead, "editor": editor, "sro": sro, "viewer": viewer, "outsider": outsider}
+    got = []
+    for person in PEOPLE:
+        client.logout()
+        if person != "anonymous":
+            client.force_login(people[person])
+        with transaction.atomic():  # each person meets the same data: undo what a POST changed
+            response = getattr(client, method)(url)
+            transaction.set_rollback(True)
+        sent_to_sign_in = (
+            response.status_code == 302 and response.url == f"{reverse('login')}?next={url}"
+        )
+        got.append("login" if sent_to_sign_in else str(response.status_code))
 
-    response = getattr(client, method)(url)
-
-    assert response.status_code == 302
-    assert response.url == f"{reverse('login')}?next={url}"
-
-
-@pytest.mark.parametrize(
-    "name", [n for n, (who, _) in URLS.items() if who == PUBLIC and n != "logout"]
-)
-def test_public_pages_answer_anonymous_visitors(client, ours, name):
-    assert client.get(url_of(name, ours)).status_code in (200, 410)
-
-
-@pytest.mark.parametrize("name", [n for n, (who, _) in URLS.items() if who == AGENCY])
-@pytest.mark.parametrize("method", ["get", "post"])
-def test_member_of_another_agency_gets_404(client_for, ours, outsider, name, method):
-    client = client_for(outsider)
-
-    assert getattr(client, method)(url_of(name, ours)).status_code == 404
+    assert dict(zip(PEOPLE, got, strict=True)) == dict(zip(PEOPLE, expected, strict=True))
 
 
 @pytest.mark.parametrize("name", sorted(OBJECT_URLS))
@@ -190,8 +256,10 @@ def test_another_agencys_object_under_our_address_is_404(
 ):
     theirs = objects_of(other_agency, outsider)
     url = reverse(name, kwargs=URLS[name][1](theirs) | {"slug": ours["agency"].slug})
+    only_shows = STATUSES[name][2].split()[0] == "405"  # such a page refuses POST before all
 
-    assert getattr(client_for(lead), method)(url).status_code == 404
+    expected = 405 if method == "post" and only_shows else 404
+    assert getattr(client_for(lead), method)(url).status_code == expected
 
 
 def test_admin_asks_anonymous_visitors_to_sign_in(client, db):
