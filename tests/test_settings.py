@@ -75,6 +75,7 @@ def test_an_http_request_is_sent_to_https_with_hsts_except_the_health_check(clie
     assert secure["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
     assert secure["Referrer-Policy"] == "same-origin"
     assert secure["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert client.get("/healthz").status_code == 200
 
 
 def test_production_refuses_to_start_without_a_secret_key():
