@@ -204,8 +204,35 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 
 
+def _file_storage() -> dict:
+    """Where evidence, agency logos and signed reports are kept: MEDIA_ROOT, or an S3 bucket.
+
+    Files are only ever served through permission-checked views, so the bucket stays private
+    and any URL it signs expires within minutes. Credentials come from boto3's usual chain
+    (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or the machine's role).
+    """
+    backend = env.str("STORAGE_BACKEND", default="filesystem")
+    if backend == "filesystem":
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    if backend != "s3":
+        raise ImproperlyConfigured("STORAGE_BACKEND is filesystem or s3.")
+    options = {
+        "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME"),
+        "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default=None),
+        "region_name": env.str("AWS_S3_REGION_NAME", default=None),
+        "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default=None),
+        "location": env.str("AWS_LOCATION", default=""),
+        "signature_version": "s3v4",
+        "default_acl": "private",
+        "querystring_auth": True,
+        "querystring_expire": 300,
+        "file_overwrite": False,
+    }
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _file_storage(),
     # Production serves hashed, compressed copies made by `collectstatic` (WhiteNoise).
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
