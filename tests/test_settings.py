@@ -22,7 +22,7 @@ PRODUCTION = {
 def run_python(*args: str, **env: str) -> subprocess.CompletedProcess:
     """Python in a fresh process with the given environment over ours, minus DEBUG and the key."""
     environment = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG")} | env
-    return subprocess.run(
+    return subprocess.run(  # noqa: S603 (the tests' own fixed arguments)
         [sys.executable, *args],
         env=environment | {"DJANGO_SETTINGS_MODULE": "config.settings"},
         cwd=settings.BASE_DIR,

@@ -44,7 +44,9 @@ def test_evidence_is_uploaded_to_and_downloaded_from_the_storage(
     file_prompt = next(p for p in target.item.prompts.all() if p.kind == "file")
     data[f"answer_{file_prompt.key}"] = upload("after-action.pdf")
 
-    assert client_for(editor).post(url("response_detail", agency, target.pk), data).status_code == 302
+    saved = client_for(editor).post(url("response_detail", agency, target.pk), data)
+
+    assert saved.status_code == 302
 
     attachment = target.attachments.get()
     assert stored_files(elsewhere) == {attachment.file.name: PDF_BYTES}
