@@ -20,8 +20,10 @@ PRODUCTION = {
 
 
 def run_python(*args: str, **env: str) -> subprocess.CompletedProcess:
-    """Python in a fresh process with the given environment over ours, minus DEBUG and the key."""
-    environment = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG")} | env
+    """Python in a fresh process with the given environment over ours, minus DEBUG, the key and
+    the browser tests' async switch (which check --deploy rightly refuses)."""
+    dropped = ("SECRET_KEY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    environment = {k: v for k, v in os.environ.items() if k not in dropped} | env
     return subprocess.run(  # noqa: S603 (the tests' own fixed arguments)
         [sys.executable, *args],
         env=environment | {"DJANGO_SETTINGS_MODULE": "config.settings"},
