@@ -14,6 +14,28 @@ from tests.factories import AgencyFactory, MembershipFactory, SchoolFactory, Use
 SHIPPED_CATALOG = Path(settings.CATALOG_DIR) / "rand-law-enforcement-response.yaml"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _plain_http_and_static_sources():
+    """The production settings (DEBUG off), except what plain http and no collectstatic need.
+
+    The test client and pytest's live server speak http on 127.0.0.1, so no redirect to https
+    and no secure-only cookies; static files come from the source folders rather than from
+    `collectstatic`'s hashed copies. tests/test_settings.py checks the real production values.
+    """
+    from django.test import override_settings
+
+    with override_settings(
+        SECURE_SSL_REDIRECT=False,
+        SESSION_COOKIE_SECURE=False,
+        CSRF_COOKIE_SECURE=False,
+        STORAGES=settings.STORAGES
+        | {"staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}},
+        WHITENOISE_AUTOREFRESH=True,
+        WHITENOISE_USE_FINDERS=True,
+    ):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

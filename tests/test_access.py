@@ -81,6 +81,7 @@ URLS = {
     "report_download": (AGENCY, lambda o: _slug(o) | {"pk": o["signed_report"].pk}),
     "report_retry": (AGENCY, lambda o: _slug(o) | {"pk": o["report"].pk}),
     "verify": (PUBLIC, None),
+    "healthz": (PUBLIC, None),
 }
 OBJECT_URLS = {
     "school_edit", "people_edit", "people_remove", "people_invitation_revoke",
