@@ -145,6 +145,7 @@ STATUSES = {
     "report_list": (AGENCY, "200 200 200 200 404 login", "405 405 405 405 405 login"),
     "report_download": (AGENCY, "200 200 200 200 404 login", "405 405 405 405 405 login"),
     "report_retry": (AGENCY, "405 403 403 403 404 login", "302 403 403 403 404 login"),
+    "healthz": (PUBLIC, "200 200 200 200 200 200", "405 405 405 405 405 405"),
     "verify": (PUBLIC, "200 200 200 200 200 200", "400 400 400 400 400 400"),
 }  # fmt: skip
 
