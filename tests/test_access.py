@@ -36,6 +36,11 @@ URLS = {
     "password_reset_confirm": (PUBLIC, lambda o: {"uidb64": "MQ", "token": "set-password"}),
     "password_reset_complete": (PUBLIC, None),
     "invitation_accept": (PUBLIC, lambda o: {"token": "not-a-real-token"}),
+    # Two-factor sign-in (issue 6): the code step and one's own settings.
+    "two_factor_verify": (LOGIN, None),
+    "two_factor_settings": (LOGIN, None),
+    "two_factor_recovery_codes": (LOGIN, None),
+    "two_factor_disable": (LOGIN, None),
     "catalog_list": (LOGIN, None),
     "catalog_detail": (LOGIN, lambda o: {"slug": "rand-law-enforcement-response"}),
     "catalog_version": (LOGIN, lambda o: {"slug": "rand-law-enforcement-response", "number": 1}),
@@ -47,6 +52,7 @@ URLS = {
     "people_invite": (AGENCY, _slug),
     "people_edit": (AGENCY, lambda o: _slug(o) | {"pk": o["membership"].pk}),
     "people_remove": (AGENCY, lambda o: _slug(o) | {"pk": o["membership"].pk}),
+    "people_unlock": (AGENCY, lambda o: _slug(o) | {"pk": o["membership"].pk}),  # issue 6
     "people_invitation_revoke": (AGENCY, lambda o: _slug(o) | {"pk": o["invitation"].pk}),
     "assessment_list": (AGENCY, _slug),
     "assessment_create": (AGENCY, _slug),
@@ -78,7 +84,7 @@ URLS = {
     "verify": (PUBLIC, None),
 }
 OBJECT_URLS = {
-    "school_edit", "people_edit", "people_remove", "people_invitation_revoke",
+    "school_edit", "people_edit", "people_remove", "people_invitation_revoke", "people_unlock",
     "assessment_checklist", "assessment_assign", "assessment_next", "assessment_export_csv",
     "assessment_export_json", "response_detail", "response_history", "attachment_download",
     "attachment_delete", "school_checklist", "assessment_review", "assessment_sign_off",
