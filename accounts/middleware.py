@@ -32,7 +32,7 @@ class TwoFactorMiddleware:
             return self.get_response(request)
         url = reverse(STEP_URLS[step])
         if step == "code" and request.method == "GET":
-            url += "?" + urlencode({"next": request.get_full_path()})
+            url += "?" + urlencode({"next": request.get_full_path()}, safe="/")
         return redirect(url)
 
     @staticmethod
