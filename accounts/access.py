@@ -42,6 +42,16 @@ def get_membership(request: HttpRequest, agency: Agency, pk: int, perm: str) -> 
     return membership
 
 
+def get_member(request: HttpRequest, agency: Agency, pk: int, perm: str) -> Membership:
+    """A membership of the agency, for a permission about that member (such as unlocking them)."""
+    membership = get_object_or_404(
+        Membership.objects.select_related("user", "agency"), agency=agency, pk=pk
+    )
+    if not request.user.has_perm(perm, membership):
+        raise PermissionDenied
+    return membership
+
+
 def get_invitation(request: HttpRequest, agency: Agency, pk: int, perm: str) -> Invitation:
     invitation = get_object_or_404(Invitation, agency=agency, pk=pk)
     _require(request, perm, agency)

@@ -1,19 +1,26 @@
-"""A session's absolute limit: it ends a fixed time after sign-in, however active it is.
+"""Sign-in middleware: a session's absolute time limit, and the two-factor step.
 
-The idle limit is Django's own (SESSION_COOKIE_AGE with SESSION_SAVE_EVERY_REQUEST); this
-middleware adds the other half, which Django does not have.
+The idle limit is Django's own (SESSION_COOKIE_AGE with SESSION_SAVE_EVERY_REQUEST);
+SessionLimitMiddleware adds the absolute one, which Django does not have. TwoFactorMiddleware
+holds a half-signed-in person at the two-factor step until it is done.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
+
+from accounts import two_factor
 
 SIGNED_IN_AT = "muster_signed_in_at"
 
@@ -50,4 +57,37 @@ class SessionLimitMiddleware:
         signed_in_at = request.session.get(SIGNED_IN_AT)
         return signed_in_at is not None and (
             time.time() - signed_in_at > settings.SESSION_ABSOLUTE_AGE
+        )
+
+
+STEP_URLS = {"code": "two_factor_verify", "enrol": "two_factor_settings"}
+
+
+class TwoFactorMiddleware:
+    """After the password, a person with two-factor sign-in must give a code; a person whose agency
+    requires it must set it up. Until then every page but that step, sign-out and static files
+    sends them to the step. Installed after django-otp's OTPMiddleware, which marks verification.
+
+    The step is left on `request.sign_in_step` so that pages can hide navigation meanwhile.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.sign_in_step = step = two_factor.pending_step(request.user)
+        if step is None or self._is_open(request, step):
+            return self.get_response(request)
+        url = reverse(STEP_URLS[step])
+        if step == "code" and request.method == "GET":
+            url += "?" + urlencode({"next": request.get_full_path()}, safe="/")
+        return redirect(url)
+
+    @staticmethod
+    def _is_open(request: HttpRequest, step: str) -> bool:
+        path = request.path
+        return path in (reverse(STEP_URLS[step]), reverse("logout")) or path.startswith(
+            settings.STATIC_URL
+            if settings.STATIC_URL.startswith("/")
+            else f"/{settings.STATIC_URL}"
         )

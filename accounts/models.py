@@ -128,6 +128,12 @@ class Agency(models.Model):
     logo = models.ImageField(
         upload_to="logos/", blank=True, help_text="Shown on the cover of the agency's reports."
     )
+    require_two_factor = models.BooleanField(
+        "require two-factor sign-in",
+        default=False,
+        help_text="Everyone in the agency must confirm each sign-in with a code from an "
+        "authenticator app. Those who have not set it up are asked to before anything else.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = AgencyQuerySet.as_manager()

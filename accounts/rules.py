@@ -44,6 +44,12 @@ def is_sro(user, agency: Agency | None) -> bool:
 
 
 @rules.predicate
+def leads_the_members_agency(user, membership: Membership | None) -> bool:
+    """A lead acts on the members of their own agency only."""
+    return membership is not None and is_lead(user, membership.agency)
+
+
+@rules.predicate
 def is_open(user, response) -> bool:
     return not response.assessment.is_locked
 
@@ -67,6 +73,7 @@ def serves_the_school(user, response) -> bool:
 rules.add_perm("accounts.view_agency", is_member)
 rules.add_perm("accounts.manage_people", is_lead)
 rules.add_perm("accounts.manage_schools", is_lead)
+rules.add_perm("accounts.unlock_member", leads_the_members_agency)
 
 rules.add_perm("checklists.start_assessment", is_lead)
 rules.add_perm("checklists.assign_responses", is_editor)

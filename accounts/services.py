@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import time
+from binascii import unhexlify
 from collections.abc import Iterable
 from datetime import timedelta
 
+import django_otp
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django_otp.models import Device
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts import two_factor
 from accounts.models import Agency, Invitation, Membership, Role, School, User
 
 
@@ -184,3 +193,100 @@ def school_update(*, school: School, **fields) -> School:
     school.save()
     school_responses_ensure(school=school)
     return school
+
+
+def account_unlock(*, membership: Membership, by: User) -> int:
+    """Let a locked-out member sign in again now: forget their failed sign-ins.
+
+    Uses axes' reset, which deletes the failure records of their login (from every address).
+    Returns how many records were removed.
+    """
+    return axes_reset(username=membership.user.email)
+
+
+@transaction.atomic
+def two_factor_enable(*, user: User, key: str, code: str) -> tuple[TOTPDevice, list[str]]:
+    """Turn on two-factor sign-in with the authenticator app holding `key` (hex).
+
+    The device only counts once `code` shows the app computes the same codes as we do. Returns
+    the device and a fresh set of recovery codes, to be shown once.
+    """
+    totp = TOTP(unhexlify(key))
+    totp.time = time.time()
+    if not two_factor.TOTP_CODE.fullmatch(code) or not totp.verify(int(code), tolerance=1):
+        raise ValidationError(
+            {"code": "That code does not match. Enter the code your app shows now."}
+        )
+    TOTPDevice.objects.filter(user=user).delete()
+    device = TOTPDevice.objects.create(
+        user=user,
+        name="Authenticator app",
+        key=key,
+        confirmed=True,
+        drift=totp.drift,
+        last_t=totp.t(),  # the code just used cannot be used again to sign in
+    )
+    return device, _recovery_codes_replace(user)
+
+
+def _recovery_codes_replace(user: User) -> list[str]:
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(two_factor.RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    return codes
+
+
+@transaction.atomic
+def recovery_codes_create(*, user: User) -> list[str]:
+    """Replace a person's recovery codes with a new set; the old codes stop working."""
+    if not two_factor.has_two_factor(user):
+        raise ValidationError("Turn on two-factor sign-in first.")
+    return _recovery_codes_replace(user)
+
+
+@transaction.atomic
+def two_factor_disable(*, user: User) -> None:
+    """Turn two-factor sign-in off, unless an agency of theirs requires it."""
+    if two_factor.is_required(user):
+        raise ValidationError(
+            "Your agency requires two-factor sign-in, so it cannot be turned off.",
+            code="required",
+        )
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+
+
+def _verify(user: User, device: Device | None, code: str) -> Device:
+    # Not inside a transaction of ours: a wrong code must leave its throttling mark even though
+    # we raise. django_otp.verify_token locks the device row while it checks and counts.
+    if device is None:
+        raise ValidationError({"code": "That code is not right. Check it and try again."})
+    allowed, details = device.verify_is_allowed()
+    if not allowed:
+        wait = max(1, int((details["locked_until"] - timezone.now()).total_seconds()) + 1)
+        raise ValidationError(
+            {"code": f"Too many wrong codes. Wait {wait} seconds, then try again."},
+            code="throttled",
+        )
+    verified = django_otp.verify_token(user, device.persistent_id, code)
+    if verified is None:
+        raise ValidationError({"code": "That code is not right. Check it and try again."})
+    return verified
+
+
+def recovery_code_use(*, user: User, code: str) -> StaticDevice:
+    """Sign in with one of the person's recovery codes, which then stops working."""
+    return _verify(user, two_factor.recovery_device(user), two_factor.normalize_code(code))
+
+
+def two_factor_verify(*, user: User, code: str) -> Device:
+    """Check a sign-in code: six digits from the authenticator app, or a recovery code.
+
+    Raises ValidationError (on "code") for a wrong code, or while wrong codes are throttled:
+    each device waits 1, 2, 4, 8… seconds after consecutive failures (django-otp's throttling).
+    """
+    code = two_factor.normalize_code(code)
+    if two_factor.TOTP_CODE.fullmatch(code):
+        return _verify(user, two_factor.totp_device(user), code)
+    return recovery_code_use(user=user, code=code)

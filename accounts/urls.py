@@ -6,7 +6,15 @@ from accounts import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("accounts/login/code/", views.two_factor_verify, name="two_factor_verify"),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/two-factor/", views.two_factor_settings, name="two_factor_settings"),
+    path(
+        "accounts/two-factor/recovery-codes/",
+        views.two_factor_recovery_codes,
+        name="two_factor_recovery_codes",
+    ),
+    path("accounts/two-factor/disable/", views.two_factor_disable, name="two_factor_disable"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("agencies/<slug:slug>/settings/", views.agency_settings, name="agency_settings"),
     path("agencies/<slug:slug>/logo/", views.agency_logo, name="agency_logo"),
@@ -20,6 +28,11 @@ urlpatterns = [
         "agencies/<slug:slug>/people/<int:pk>/remove/",
         views.membership_remove,
         name="people_remove",
+    ),
+    path(
+        "agencies/<slug:slug>/people/<int:pk>/unlock/",
+        views.membership_unlock,
+        name="people_unlock",
     ),
     path(
         "agencies/<slug:slug>/invitations/<int:pk>/revoke/",

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import django_otp
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -7,19 +8,27 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.util import random_hex
 
-from accounts import services
-from accounts.access import get_agency, get_invitation, get_membership, get_school
+from accounts import services, two_factor
+from accounts.access import get_agency, get_invitation, get_member, get_membership, get_school
 from accounts.forms import (
     AcceptInvitationForm,
     AgencyForm,
     InvitationForm,
     MembershipForm,
     SchoolForm,
+    TwoFactorCodeForm,
+    TwoFactorDisableForm,
+    TwoFactorEnrolForm,
 )
+from accounts.lockout import locked_out_usernames
 from accounts.models import Invitation, User
 
 
@@ -93,8 +102,19 @@ def people(request: HttpRequest, slug: str) -> HttpResponse:
         "invitations": agency.invitations.pending().prefetch_related("roles", "schools")
         if can_manage
         else Invitation.objects.none(),
+        "locked_out": locked_out_usernames(agency.memberships.values("user__email")),
     }
     return render(request, "accounts/people.html", context)
+
+
+def membership_unlock(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    agency = get_agency(request, slug)
+    membership = get_member(request, agency, pk, "accounts.unlock_member")
+    if request.method != "POST":  # after the access check, so another agency's gets a 404
+        return HttpResponseNotAllowed(["POST"])
+    services.account_unlock(membership=membership, by=request.user)
+    messages.success(request, f"{membership.user} can sign in again.")
+    return redirect("people", slug=agency.slug)
 
 
 @require_http_methods(["GET", "POST"])
@@ -221,3 +241,121 @@ def agency_logo(request: HttpRequest, slug: str) -> FileResponse:
     response = FileResponse(agency.logo.open("rb"))
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# Two-factor sign-in. The session holds the key being set up (until confirmed) and a new set of
+# recovery codes (until shown once).
+SETUP_KEY = "two_factor_setup_key"
+NEW_CODES = "two_factor_new_codes"
+
+
+def _next_url(request: HttpRequest) -> str:
+    url = request.POST.get("next") or request.GET.get("next")
+    safe = url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return url if safe else resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def two_factor_verify(request: HttpRequest) -> HttpResponse:
+    """The second step of signing in: a code from the app, or a recovery code."""
+    next_url = _next_url(request)
+    if request.sign_in_step != "code":
+        return redirect(next_url)
+    form = TwoFactorCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = services.two_factor_verify(user=request.user, code=form.cleaned_data["code"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            request.session.cycle_key()
+            django_otp.login(request, device)
+            if isinstance(device, StaticDevice):
+                left = device.token_set.count()
+                messages.warning(
+                    request, f"You used a recovery code. {left} of them are left for next time."
+                )
+            return redirect(next_url)
+    return render(request, "registration/two_factor_verify.html", {"form": form, "next": next_url})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def two_factor_settings(request: HttpRequest) -> HttpResponse:
+    """Two-factor sign-in: its state, or setting it up with an authenticator app."""
+    user = request.user
+    device = two_factor.totp_device(user)
+    if device is not None:
+        recovery = two_factor.recovery_device(user)
+        context = {
+            "device": device,
+            "recovery_left": recovery.token_set.count() if recovery else 0,
+            "required": two_factor.is_required(user),
+        }
+        return render(request, "accounts/two_factor.html", context)
+    key = request.session.setdefault(SETUP_KEY, random_hex(20))
+    form = TwoFactorEnrolForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device, codes = services.two_factor_enable(
+                user=user, key=key, code=form.cleaned_data["code"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            del request.session[SETUP_KEY]
+            request.session[NEW_CODES] = codes
+            django_otp.login(request, device)
+            messages.success(request, "Two-factor sign-in is on.")
+            return redirect("two_factor_recovery_codes")
+    context = {
+        "form": form,
+        "secret": two_factor.secret_for_display(key),
+        "qr": two_factor.qr_data_uri(two_factor.config_url(user, key)),
+        "required": two_factor.is_required(user),
+    }
+    return render(request, "accounts/two_factor_setup.html", context)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def two_factor_recovery_codes(request: HttpRequest) -> HttpResponse:
+    """A new set of recovery codes is shown once; afterwards only how many are left."""
+    if not two_factor.has_two_factor(request.user):
+        return redirect("two_factor_settings")
+    if request.method == "POST":
+        request.session[NEW_CODES] = services.recovery_codes_create(user=request.user)
+        messages.success(request, "Your new recovery codes are below. The old ones no longer work.")
+        return redirect("two_factor_recovery_codes")
+    recovery = two_factor.recovery_device(request.user)
+    context = {
+        "codes": request.session.pop(NEW_CODES, None),
+        "recovery_left": recovery.token_set.count() if recovery else 0,
+    }
+    return render(request, "accounts/two_factor_recovery_codes.html", context)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def two_factor_disable(request: HttpRequest) -> HttpResponse:
+    """Turn two-factor sign-in off with the password and a code; not where an agency needs it."""
+    user = request.user
+    if not two_factor.has_two_factor(user):
+        return redirect("two_factor_settings")
+    required = two_factor.is_required(user)
+    form = TwoFactorDisableForm(request.POST or None, user=user)
+    if request.method == "POST" and not required and form.is_valid():
+        try:
+            services.two_factor_verify(user=user, code=form.cleaned_data["code"])
+            services.two_factor_disable(user=user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Two-factor sign-in is off.")
+            return redirect("two_factor_settings")
+    status = 400 if request.method == "POST" and required else 200
+    context = {"form": form, "required": required}
+    return render(request, "accounts/two_factor_disable.html", context, status=status)

@@ -41,6 +41,11 @@ URLS = {
     "password_reset_confirm": (PUBLIC, lambda o: {"uidb64": "MQ", "token": "set-password"}),
     "password_reset_complete": (PUBLIC, None),
     "invitation_accept": (PUBLIC, lambda o: {"token": "not-a-real-token"}),
+    # Two-factor sign-in (issue 6): the code step and one's own settings.
+    "two_factor_verify": (LOGIN, None),
+    "two_factor_settings": (LOGIN, None),
+    "two_factor_recovery_codes": (LOGIN, None),
+    "two_factor_disable": (LOGIN, None),
     "catalog_list": (LOGIN, None),
     "catalog_detail": (LOGIN, lambda o: {"slug": "rand-law-enforcement-response"}),
     "catalog_version": (LOGIN, lambda o: {"slug": "rand-law-enforcement-response", "number": 1}),
@@ -52,6 +57,7 @@ URLS = {
     "people_invite": (AGENCY, _slug),
     "people_edit": (AGENCY, lambda o: _slug(o) | {"pk": o["membership"].pk}),
     "people_remove": (AGENCY, lambda o: _slug(o) | {"pk": o["membership"].pk}),
+    "people_unlock": (AGENCY, lambda o: _slug(o) | {"pk": o["membership"].pk}),  # issue 6
     "people_invitation_revoke": (AGENCY, lambda o: _slug(o) | {"pk": o["invitation"].pk}),
     "assessment_list": (AGENCY, _slug),
     "assessment_create": (AGENCY, _slug),
@@ -84,7 +90,7 @@ URLS = {
     "healthz": (PUBLIC, None),
 }
 OBJECT_URLS = {
-    "school_edit", "people_edit", "people_remove", "people_invitation_revoke",
+    "school_edit", "people_edit", "people_remove", "people_invitation_revoke", "people_unlock",
     "assessment_checklist", "assessment_assign", "assessment_next", "assessment_export_csv",
     "assessment_export_json", "response_detail", "response_history", "attachment_download",
     "attachment_delete", "school_checklist", "assessment_review", "assessment_sign_off",
@@ -145,6 +151,11 @@ STATUSES = {
     "report_list": (AGENCY, "200 200 200 200 404 login", "405 405 405 405 405 login"),
     "report_download": (AGENCY, "200 200 200 200 404 login", "405 405 405 405 405 login"),
     "report_retry": (AGENCY, "405 403 403 403 404 login", "302 403 403 403 404 login"),
+    "two_factor_verify": (LOGIN, "302 302 302 302 302 login", "302 302 302 302 302 login"),
+    "two_factor_settings": (LOGIN, "200 200 200 200 200 login", "200 200 200 200 200 login"),
+    "two_factor_recovery_codes": (LOGIN, "302 302 302 302 302 login", "302 302 302 302 302 login"),
+    "two_factor_disable": (LOGIN, "302 302 302 302 302 login", "302 302 302 302 302 login"),
+    "people_unlock": (AGENCY, "405 403 403 403 404 login", "302 403 403 403 404 login"),
     "healthz": (PUBLIC, "200 200 200 200 200 200", "405 405 405 405 405 405"),
     "verify": (PUBLIC, "200 200 200 200 200 200", "400 400 400 400 400 400"),
 }  # fmt: skip

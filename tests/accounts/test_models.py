@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
+from django.urls import reverse
 
 from accounts.models import User
 from tests.factories import SchoolFactory
@@ -13,7 +14,11 @@ def test_email_is_the_login_whatever_its_case(client):
     User.objects.create_user("Chief@Harbor.Example", "correct-horse-battery", full_name="Dana W")
 
     assert User.objects.get().email == "chief@harbor.example"
-    assert client.login(username="CHIEF@harbor.example", password="correct-horse-battery")
+    response = client.post(
+        reverse("login"), {"username": "CHIEF@harbor.example", "password": "correct-horse-battery"}
+    )
+
+    assert response.status_code == 302  # signed in and sent on
 
 
 @pytest.mark.django_db

@@ -2,8 +2,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from django.core import mail
 from django.urls import reverse
+
+from accounts import services
+from accounts.models import User
 
 
 def test_sign_in_with_email_and_land_on_the_agency(client, agency, lead):
@@ -31,7 +35,10 @@ def test_password_reset_round_trip(client, lead):
         {"new_password1": "a-new-long-passphrase", "new_password2": "a-new-long-passphrase"},
     )
 
-    assert client.login(username=lead.email, password="a-new-long-passphrase")
+    signed_in = client.post(
+        reverse("login"), {"username": lead.email, "password": "a-new-long-passphrase"}
+    )
+    assert signed_in.status_code == 302
 
 
 def test_sign_out_is_a_post(client_for, lead):
@@ -50,3 +57,37 @@ def test_forbidden_and_missing_pages_explain_themselves(client_for, agency, view
 
     assert "Your access does not allow this" in forbidden.content.decode()
     assert "There is nothing here" in missing.content.decode()
+
+
+# Where people set passwords, the validators refuse short and common ones (issue 6).
+ELEVEN_CHARACTERS = "tulip-river"
+COMMON = "password1234"
+
+
+@pytest.mark.parametrize("weak", [ELEVEN_CHARACTERS, COMMON])
+def test_accepting_an_invitation_refuses_a_weak_password(client, agency, lead, weak):
+    _, token = services.invitation_create(
+        agency=agency, email="new@harbor.example", access="viewer", invited_by=lead
+    )
+
+    response = client.post(
+        reverse("invitation_accept", args=[token]),
+        {"full_name": "Jo Park", "password1": weak, "password2": weak},
+    )
+
+    errors = " ".join(response.context["form"].errors["password1"])
+    assert ("too short" in errors) if weak == ELEVEN_CHARACTERS else ("too common" in errors)
+    assert not User.objects.filter(email="new@harbor.example").exists()
+
+
+@pytest.mark.parametrize("weak", [ELEVEN_CHARACTERS, COMMON])
+def test_changing_a_password_refuses_a_weak_one(client_for, lead, weak):
+    response = client_for(lead).post(
+        reverse("password_change"),
+        {"old_password": "correct-horse-battery", "new_password1": weak, "new_password2": weak},
+    )
+
+    errors = " ".join(response.context["form"].errors["new_password2"])
+    assert ("too short" in errors) if weak == ELEVEN_CHARACTERS else ("too common" in errors)
+    lead.refresh_from_db()
+    assert lead.check_password("correct-horse-battery")
