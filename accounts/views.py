@@ -56,7 +56,7 @@ def school_create(request: HttpRequest, slug: str) -> HttpResponse:
     agency = get_agency(request, slug, "accounts.manage_schools")
     form = SchoolForm(request.POST or None, agency=agency)
     if request.method == "POST" and _save_school(
-        form, lambda **data: services.school_create(agency=agency, **data)
+        form, lambda **data: services.school_create(agency=agency, by=request.user, **data)
     ):
         messages.success(request, f"{form.cleaned_data['name']} was added.")
         return redirect("school_list", slug=agency.slug)
@@ -69,7 +69,7 @@ def school_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     school = get_school(request, agency, pk, "accounts.manage_schools")
     form = SchoolForm(request.POST or None, instance=school, agency=agency)
     if request.method == "POST" and _save_school(
-        form, lambda **data: services.school_update(school=school, **data)
+        form, lambda **data: services.school_update(school=school, by=request.user, **data)
     ):
         messages.success(request, f"{school.name} was saved.")
         return redirect("school_list", slug=agency.slug)
@@ -121,7 +121,7 @@ def invitation_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     invitation = get_invitation(request, agency, pk, "accounts.manage_people")
     if request.method != "POST":  # after the access check, so another agency's gets a 404
         return HttpResponseNotAllowed(["POST"])
-    services.invitation_revoke(invitation=invitation)
+    services.invitation_revoke(invitation=invitation, by=request.user)
     messages.success(request, f"The invitation of {invitation.email} was withdrawn.")
     return redirect("people", slug=agency.slug)
 
@@ -133,7 +133,7 @@ def membership_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     form = MembershipForm(request.POST or None, instance=membership, agency=agency)
     if request.method == "POST" and form.is_valid():
         try:
-            services.membership_update(membership=membership, **form.cleaned_data)
+            services.membership_update(membership=membership, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -150,7 +150,7 @@ def membership_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     error = None
     if request.method == "POST":
         try:
-            services.membership_remove(membership=membership)
+            services.membership_remove(membership=membership, by=request.user)
         except ValidationError as exc:
             error = exc.messages[0]
         else:
@@ -203,8 +203,7 @@ def agency_settings(request: HttpRequest, slug: str) -> HttpResponse:
     agency = get_agency(request, slug, "accounts.change_agency")
     form = AgencyForm(request.POST or None, request.FILES or None, instance=agency)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            form.save()
+        services.agency_update(agency=agency, by=request.user, **form.cleaned_data)
         messages.success(request, "The agency's details were saved.")
         return redirect("agency_settings", slug=agency.slug)
     return render(request, "accounts/agency_settings.html", {"agency": agency, "form": form})
