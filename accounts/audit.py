@@ -11,8 +11,11 @@ arrive as Django's (and django-axes') signals, connected in `AccountsConfig.read
 
 from __future__ import annotations
 
+import csv
+import io
 import ipaddress
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -184,3 +187,44 @@ def _of(request: HttpRequest | None) -> Origin | None:
 def _account(username: str | None) -> tuple[User | None, str]:
     email = User.objects.normalize_login(username or "")
     return User.objects.filter(email=email).first(), email
+
+
+# Export ---------------------------------------------------------------------------------------
+
+CSV_COLUMNS = [
+    "when", "action", "summary", "person", "email", "target_type", "target_id", "ip_address",
+    "user_agent", "details",
+]  # fmt: skip
+
+
+def events_csv(events) -> Iterator[str]:
+    """The events as CSV text, row by row, for a streaming response. No cell can run as a
+    spreadsheet formula: the log holds text that anyone could have typed (an address tried)."""
+    from checklists.exports import safe_cell
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def flush() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    writer.writerow(CSV_COLUMNS)
+    yield flush()
+    for event in events.select_related("actor").iterator(chunk_size=500):
+        row = [
+            event.at.isoformat(),
+            event.action,
+            event.summary,
+            event.person,
+            event.actor_email,
+            event.target_type,
+            event.target_id,
+            event.ip_address,
+            event.user_agent,
+            json.dumps(event.details, sort_keys=True) if event.details else "",
+        ]
+        writer.writerow([safe_cell(value) for value in row])
+        yield flush()

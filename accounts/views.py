@@ -5,22 +5,32 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    StreamingHttpResponse,
+)
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from accounts import services
+from accounts import audit, services
 from accounts.access import get_agency, get_invitation, get_membership, get_school
 from accounts.forms import (
     AcceptInvitationForm,
     AgencyForm,
+    AuditFilterForm,
     InvitationForm,
     MembershipForm,
     SchoolForm,
 )
-from accounts.models import Invitation, User
+from accounts.models import AuditEvent, Invitation, User
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -215,4 +225,50 @@ def agency_logo(request: HttpRequest, slug: str) -> FileResponse:
         raise Http404("No logo.")
     response = FileResponse(agency.logo.open("rb"))
     response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+AUDIT_PAGE_SIZE = 50
+
+
+def _audit_events(request: HttpRequest, agency) -> tuple[AuditFilterForm, object]:
+    form = AuditFilterForm(request.GET or None, agency=agency)
+    events = AuditEvent.objects.for_agency(agency)
+    if not form.is_bound:
+        return form, events
+    return form, form.filter(events) if form.is_valid() else events.none()
+
+
+def audit_log(request: HttpRequest, slug: str) -> HttpResponse:
+    """The agency's audit log for its leads: newest first, filtered, 50 to a page."""
+    agency = get_agency(request, slug, "accounts.view_audit_log")
+    form, events = _audit_events(request, agency)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "agency": agency,
+        "form": form,
+        "page": Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page")),
+        "query": query.urlencode(),
+    }
+    status = 400 if form.errors else 200
+    return render(request, "accounts/audit_log.html", context, status=status)
+
+
+def audit_log_export(request: HttpRequest, slug: str) -> HttpResponse:
+    """The filtered events as CSV; exporting is itself recorded."""
+    agency = get_agency(request, slug, "accounts.view_audit_log")
+    form, events = _audit_events(request, agency)
+    if form.errors:
+        return audit_log(request, slug)
+    audit.record(
+        AuditEvent.Action.AUDIT_LOG_EXPORTED,
+        agency=agency,
+        actor=request.user,
+        summary="Exported the audit log as CSV",
+        filters={k: str(v) for k, v in form.cleaned_data.items() if v} if form.is_bound else {},
+    )
+    response = StreamingHttpResponse(audit.events_csv(events), content_type="text/csv")
+    name = f"muster-{agency.slug}-audit-{timezone.localdate().isoformat()}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -63,6 +63,8 @@ URLS = {
     "school_checklist": (AGENCY, lambda o: _slug(o) | {"pk": o["school"].pk}),
     "agency_settings": (AGENCY, _slug),
     "agency_logo": (AGENCY, _slug),
+    "audit_log": (AGENCY, _slug),
+    "audit_log_export": (AGENCY, _slug),
     "assessment_review": (AGENCY, lambda o: _slug(o) | {"pk": o["assessment"].pk}),
     "assessment_sign_off": (AGENCY, lambda o: _slug(o) | {"pk": o["assessment"].pk}),
     "assessment_return": (AGENCY, lambda o: _slug(o) | {"pk": o["assessment"].pk}),
