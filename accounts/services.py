@@ -69,6 +69,7 @@ def invitation_create(
     An earlier open invitation to the same address is revoked, so only the newest link works.
     """
     email = User.objects.normalize_login(email)
+    roles = list(roles)
     if Membership.objects.filter(agency=agency, user__email=email).exists():
         raise ValidationError({"email": "This person is already a member of the agency."})
     schools = _check_schools(agency, schools)
@@ -224,7 +225,7 @@ def membership_update(
     by: User,
 ) -> Membership:
     """Change a member's access, roles and schools. An agency always keeps at least one lead."""
-    schools = _check_schools(membership.agency, schools)
+    schools, roles = _check_schools(membership.agency, schools), list(roles)
     # Read the stored access: a bound ModelForm has already changed the instance in memory.
     stored = Membership.objects.select_for_update().get(pk=membership.pk)
     before = _access_of(stored.access, stored.roles.all(), stored.schools.all())
