@@ -319,6 +319,8 @@ class AuditEvent(models.Model):
         LOCKED_OUT = "locked_out", "Locked out"
         UNLOCKED = "unlocked", "Unlocked"
         LOGOUT = "logout", "Signed out"
+        PASSWORD_CHANGED = "password_changed", "Password changed"
+        PASSWORD_RESET = "password_reset", "Password reset by email"
         TWO_FACTOR_ENABLED = "two_factor_enabled", "Two-factor sign-in turned on"
         TWO_FACTOR_DISABLED = "two_factor_disabled", "Two-factor sign-in turned off"
         TWO_FACTOR_FAILED = "two_factor_failed", "Two-factor code refused"

@@ -6,6 +6,17 @@ from accounts import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # Django's own password views, with the audit log's record (same names, so they win).
+    path(
+        "accounts/password_change/",
+        views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("agencies/<slug:slug>/settings/", views.agency_settings, name="agency_settings"),

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -272,3 +273,31 @@ def audit_log_export(request: HttpRequest, slug: str) -> HttpResponse:
     name = f"muster-{agency.slug}-audit-{timezone.localdate().isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's, with the change recorded in the audit log in the same transaction."""
+
+    def form_valid(self, form):
+        with transaction.atomic():
+            response = super().form_valid(form)
+            user = form.user
+            summary = f"{user.email} changed their password"
+            audit.record_for_person(
+                AuditEvent.Action.PASSWORD_CHANGED, user=user, actor=user, summary=summary
+            )
+        return response
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's, with the new password set by an emailed link recorded in the audit log."""
+
+    def form_valid(self, form):
+        with transaction.atomic():
+            response = super().form_valid(form)
+            user = form.user
+            summary = f"{user.email} set a new password from a reset link"
+            audit.record_for_person(
+                AuditEvent.Action.PASSWORD_RESET, user=user, actor=user, summary=summary
+            )
+        return response

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 import pytest
 from django.apps import apps
+from django.core import mail
 from django.db import DatabaseError, connection, transaction
 from django.test import RequestFactory
 from django.urls import reverse
@@ -93,6 +95,34 @@ def test_a_lockout_is_recorded(agency, lead):
         lead.email,
         "198.51.100.9",
     )
+
+
+def test_a_password_change_is_recorded(client_for, agency, lead):
+    client_for(lead).post(
+        reverse("password_change"),
+        {
+            "old_password": PASSWORD,
+            "new_password1": "a-new-long-passphrase",
+            "new_password2": "a-new-long-passphrase",
+        },
+    )
+
+    event = the_event(A.PASSWORD_CHANGED)
+    assert (event.agency, event.actor) == (agency, lead)
+    assert "passphrase" not in str(event.details) + event.summary
+
+
+def test_a_password_reset_by_email_link_is_recorded(client, agency, lead):
+    client.post(reverse("password_reset"), {"email": lead.email})
+    link = re.search(r"http://testserver(/accounts/reset/\S+/)", mail.outbox[0].body).group(1)
+    form_page = client.get(link, follow=True)
+
+    client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": "a-new-long-passphrase", "new_password2": "a-new-long-passphrase"},
+    )
+
+    assert the_event(A.PASSWORD_RESET).actor == lead
 
 
 # Invitations, access, agency and schools --------------------------------------------------------
