@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
-from accounts.models import Agency, Invitation, Membership, Role, School, User
+from accounts.models import Agency, AuditEvent, Invitation, Membership, Role, School, User
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -111,3 +111,23 @@ class InvitationAdmin(admin.ModelAdmin):
     list_select_related = ["agency"]
     readonly_fields = ["token_hash", "created_at", "accepted_at", "accepted_by", "invited_by"]
     filter_horizontal = ["roles", "schools"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The audit log, to read only: nobody, superusers included, adds, changes or deletes."""
+
+    list_display = ["at", "action", "agency", "actor_email", "summary", "ip_address"]
+    list_filter = ["action", "agency"]
+    search_fields = ["actor_email", "summary", "target_id"]
+    list_select_related = ["agency"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
+
 from django import forms
 from django.contrib.auth import password_validation
+from django.utils import timezone
 
-from accounts.models import Agency, Invitation, Membership, Role, School, User
+from accounts.models import Agency, AuditEvent, Invitation, Membership, Role, School, User
 
 
 class SchoolForm(forms.ModelForm):
@@ -175,3 +178,53 @@ class TwoFactorDisableForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError("That is not your password.")
         return password
+
+
+class AuditFilterForm(forms.Form):
+    """Narrow an agency's audit log by what happened, who did it and when (dates inclusive)."""
+
+    action = forms.ChoiceField(
+        choices=[("", "Any action"), *AuditEvent.Action.choices], required=False
+    )
+    person = forms.ChoiceField(required=False, help_text="Everyone who appears in the log.")
+    since = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, agency: Agency, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        people = (
+            AuditEvent.objects.filter(agency=agency)
+            .exclude(actor_email="")
+            .values_list("actor_email", flat=True)
+            .order_by("actor_email")
+            .distinct()
+        )
+        self.fields["person"].choices = [("", "Anyone"), *((email, email) for email in people)]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and until < since:
+            self.add_error("until", "Choose a date on or after the start date.")
+        return cleaned
+
+    def filter(self, events):
+        """The events that match; call only once the form is valid."""
+        data = self.cleaned_data
+        if data["action"]:
+            events = events.filter(action=data["action"])
+        if data["person"]:
+            events = events.filter(actor_email=data["person"])
+        if data["since"]:
+            events = events.filter(at__gte=_start_of(data["since"]))
+        if data["until"]:
+            events = events.filter(at__lt=_start_of(data["until"] + timedelta(days=1)))
+        return events
+
+
+def _start_of(day) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))

@@ -5,6 +5,7 @@ import secrets
 from functools import cached_property
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -296,3 +297,104 @@ class Invitation(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.accepted_at is None and self.revoked_at is None and not self.is_expired
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def for_agency(self, agency: Agency) -> AuditEventQuerySet:
+        """The agency's log, newest first, ready to list with who did each thing."""
+        return self.filter(agency=agency).select_related("actor").order_by("-at", "-pk")
+
+    def update(self, **kwargs):
+        raise TypeError("An audit event is never changed.")
+
+    def delete(self):
+        raise TypeError("An audit event is never deleted.")
+
+
+class AuditEvent(models.Model):
+    """Something a person did (or tried) that an auditor may ask about: a row only ever added.
+
+    The database refuses UPDATE and DELETE on this table (triggers, migration 0003) except the
+    one update Django makes when a person is deleted: clearing `actor`, while `actor_email` keeps
+    who it was. Record events with `accounts.audit.record`.
+    """
+
+    class Action(models.TextChoices):
+        LOGIN = "login", "Signed in"
+        LOGIN_FAILED = "login_failed", "Sign-in failed"
+        LOCKED_OUT = "locked_out", "Locked out"
+        UNLOCKED = "unlocked", "Unlocked"
+        LOGOUT = "logout", "Signed out"
+        PASSWORD_CHANGED = "password_changed", "Password changed"
+        PASSWORD_RESET = "password_reset", "Password reset by email"
+        TWO_FACTOR_ENABLED = "two_factor_enabled", "Two-factor sign-in turned on"
+        TWO_FACTOR_DISABLED = "two_factor_disabled", "Two-factor sign-in turned off"
+        TWO_FACTOR_FAILED = "two_factor_failed", "Two-factor code refused"
+        INVITATION_SENT = "invitation_sent", "Invitation sent"
+        INVITATION_ACCEPTED = "invitation_accepted", "Invitation accepted"
+        INVITATION_REVOKED = "invitation_revoked", "Invitation withdrawn"
+        MEMBERSHIP_CREATED = "membership_created", "Member added"
+        MEMBERSHIP_CHANGED = "membership_changed", "Access changed"
+        MEMBERSHIP_REMOVED = "membership_removed", "Member removed"
+        AGENCY_CHANGED = "agency_changed", "Agency settings changed"
+        SCHOOL_ADDED = "school_added", "School added"
+        SCHOOL_CHANGED = "school_changed", "School changed"
+        SCHOOL_ARCHIVED = "school_archived", "School archived"
+        ASSESSMENT_STARTED = "assessment_started", "Assessment started"
+        ASSESSMENT_SUBMITTED = "assessment_submitted", "Assessment submitted"
+        ASSESSMENT_RETURNED = "assessment_returned", "Assessment returned to draft"
+        ASSESSMENT_SIGNED_OFF = "assessment_signed_off", "Assessment signed off"
+        ASSESSMENT_REOPENED = "assessment_reopened", "Assessment reopened"
+        ASSESSMENT_EXPORTED = "assessment_exported", "Assessment exported"
+        EVIDENCE_ADDED = "evidence_added", "Evidence added"
+        EVIDENCE_REMOVED = "evidence_removed", "Evidence removed"
+        EVIDENCE_DOWNLOADED = "evidence_downloaded", "Evidence downloaded"
+        REPORT_DOWNLOADED = "report_downloaded", "Signed report downloaded"
+        DRAFT_REPORT_DOWNLOADED = "draft_report_downloaded", "Draft report downloaded"
+        AUDIT_LOG_EXPORTED = "audit_log_exported", "Audit log exported"
+
+    at = models.DateTimeField("when", default=timezone.now, db_index=True)
+    # Sign-ins of people outside any agency (an unknown address) belong to no agency's log.
+    agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_events"
+    )
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_email = models.CharField(
+        "person's email", max_length=254, blank=True, help_text="Kept when the account is gone."
+    )
+    action = models.CharField(max_length=40, choices=Action.choices)
+    summary = models.CharField(max_length=500)
+    target_type = models.CharField(max_length=100, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    ip_address = models.GenericIPAddressField("IP address", null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    details = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(fields=["agency", "-at"], name="accounts_audit_agency_at"),
+            models.Index(fields=["agency", "actor_email"], name="accounts_audit_agency_person"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()}: {self.summary}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise TypeError("An audit event is never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("An audit event is never deleted.")
+
+    @property
+    def person(self) -> str:
+        """Who did it, as a reader knows them: the name while the account exists, else the email."""
+        if self.actor is not None:
+            return self.actor.full_name or self.actor.email
+        return self.actor_email

@@ -82,3 +82,4 @@ rules.add_perm("checklists.change_response", is_open & (edits_agency_items | ser
 rules.add_perm("checklists.submit_assessment", is_editor)
 rules.add_perm("checklists.sign_off_assessment", is_lead)
 rules.add_perm("accounts.change_agency", is_lead)
+rules.add_perm("accounts.view_audit_log", is_lead)

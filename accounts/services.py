@@ -21,7 +21,39 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import two_factor
-from accounts.models import Agency, Invitation, Membership, Role, School, User
+from accounts.audit import record, record_for_person
+from accounts.models import Agency, AuditEvent, Invitation, Membership, Role, School, User
+
+Action = AuditEvent.Action
+
+
+def _changes(before: dict, after: dict) -> dict[str, list]:
+    """{field: [old, new]} for each value that differs, for the audit log."""
+    return {
+        name: [before.get(name), value]
+        for name, value in after.items()
+        if before.get(name) != value
+    }
+
+
+def _describe(changes: dict[str, list]) -> str:
+    def text(value) -> str:
+        if isinstance(value, list):
+            value = ", ".join(map(str, value))
+        return str(value) if value not in (None, "") else "—"
+
+    return "; ".join(
+        f"{name.replace('_', ' ')}: {text(old)} → {text(new)}"
+        for name, (old, new) in changes.items()
+    )
+
+
+def _access_of(access: str, roles: Iterable[Role], schools: Iterable[School]) -> dict:
+    return {
+        "access": access,
+        "roles": sorted(role.name for role in roles),
+        "schools": sorted(school.name for school in schools),
+    }
 
 
 def _check_schools(agency: Agency, schools: Iterable[School]) -> list[School]:
@@ -46,6 +78,7 @@ def invitation_create(
     An earlier open invitation to the same address is revoked, so only the newest link works.
     """
     email = User.objects.normalize_login(email)
+    roles = list(roles)
     if Membership.objects.filter(agency=agency, user__email=email).exists():
         raise ValidationError({"email": "This person is already a member of the agency."})
     schools = _check_schools(agency, schools)
@@ -64,6 +97,15 @@ def invitation_create(
     invitation.save()
     invitation.roles.set(roles)
     invitation.schools.set(schools)
+    record(
+        Action.INVITATION_SENT,
+        agency=agency,
+        actor=invited_by,
+        target=invitation,
+        summary=f"Invited {email} as {invitation.get_access_display()}",
+        email=email,
+        **_access_of(access, roles, schools),
+    )
     return invitation, token
 
 
@@ -78,10 +120,19 @@ def invitation_send(*, invitation: Invitation, accept_url: str) -> None:
     )
 
 
-def invitation_revoke(*, invitation: Invitation) -> None:
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation, by: User) -> None:
     if invitation.accepted_at is None and invitation.revoked_at is None:
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at"])
+        record(
+            Action.INVITATION_REVOKED,
+            agency=invitation.agency,
+            actor=by,
+            target=invitation,
+            summary=f"Withdrew the invitation of {invitation.email}",
+            email=invitation.email,
+        )
 
 
 def _pending_invitation(token: str) -> Invitation:
@@ -101,9 +152,10 @@ def invitation_accept(*, token: str, user: User) -> Membership:
             "Sign in with that address to accept it.",
             code="wrong_user",
         )
-    membership, _ = Membership.objects.get_or_create(
+    membership, created = Membership.objects.get_or_create(
         user=user, agency=invitation.agency, defaults={"access": invitation.access}
     )
+    before = _access_of(membership.access, membership.roles.all(), membership.schools.all())
     membership.access = invitation.access
     membership.save(update_fields=["access"])
     membership.roles.set(invitation.roles.all())
@@ -111,7 +163,40 @@ def invitation_accept(*, token: str, user: User) -> Membership:
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
+    _record_accepted(invitation, membership, before=None if created else before)
     return membership
+
+
+def _record_accepted(invitation: Invitation, membership: Membership, before: dict | None) -> None:
+    user, agency = membership.user, membership.agency
+    after = _access_of(membership.access, membership.roles.all(), membership.schools.all())
+    record(
+        Action.INVITATION_ACCEPTED,
+        agency=agency,
+        actor=user,
+        target=invitation,
+        summary=f"{user.email} accepted the invitation",
+    )
+    if before is None:
+        summary = f"{user.email} joined as {membership.get_access_display()}"
+        record(
+            Action.MEMBERSHIP_CREATED,
+            agency=agency,
+            actor=user,
+            target=membership,
+            summary=summary,
+            **after,
+        )
+    elif changes := _changes(before, after):
+        summary = f"{user.email}'s access changed by invitation: {_describe(changes)}"
+        record(
+            Action.MEMBERSHIP_CHANGED,
+            agency=agency,
+            actor=user,
+            target=membership,
+            summary=summary,
+            changes=changes,
+        )
 
 
 @transaction.atomic
@@ -146,11 +231,13 @@ def membership_update(
     access: str,
     roles: Iterable[Role],
     schools: Iterable[School],
+    by: User,
 ) -> Membership:
     """Change a member's access, roles and schools. An agency always keeps at least one lead."""
-    schools = _check_schools(membership.agency, schools)
+    schools, roles = _check_schools(membership.agency, schools), list(roles)
     # Read the stored access: a bound ModelForm has already changed the instance in memory.
     stored = Membership.objects.select_for_update().get(pk=membership.pk)
+    before = _access_of(stored.access, stored.roles.all(), stored.schools.all())
     stepping_down = stored.is_lead and access != Membership.Access.LEAD
     if stepping_down and not _leads_left(membership.agency, without=membership):
         raise ValidationError({"access": "The agency needs at least one lead."})
@@ -159,19 +246,38 @@ def membership_update(
     membership.save(update_fields=["access"])
     membership.roles.set(roles)
     membership.schools.set(schools)
+    after = _access_of(access, roles, schools)
+    if changes := _changes(before, after):
+        record(
+            Action.MEMBERSHIP_CHANGED,
+            agency=membership.agency,
+            actor=by,
+            target=membership,
+            summary=f"Changed {membership.user.email}'s access: {_describe(changes)}",
+            changes=changes,
+        )
     return membership
 
 
 @transaction.atomic
-def membership_remove(*, membership: Membership) -> None:
+def membership_remove(*, membership: Membership, by: User) -> None:
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if membership.is_lead and not _leads_left(membership.agency, without=membership):
         raise ValidationError("The agency needs at least one lead: make someone else lead first.")
+    record(
+        Action.MEMBERSHIP_REMOVED,
+        agency=membership.agency,
+        actor=by,
+        target=membership,
+        summary=f"Removed {membership.user.email} from the agency",
+        email=membership.user.email,
+        **_access_of(membership.access, membership.roles.all(), membership.schools.all()),
+    )
     membership.delete()
 
 
 @transaction.atomic
-def school_create(*, agency: Agency, **fields) -> School:
+def school_create(*, agency: Agency, by: User, **fields) -> School:
     """Add a school; an active one gets its rows in every open assessment at once."""
     from checklists.services import school_responses_ensure
 
@@ -179,29 +285,50 @@ def school_create(*, agency: Agency, **fields) -> School:
     school.full_clean()
     school.save()
     school_responses_ensure(school=school)
+    record(
+        Action.SCHOOL_ADDED, agency=agency, actor=by, target=school, summary=f"Added {school.name}"
+    )
     return school
 
 
 @transaction.atomic
-def school_update(*, school: School, **fields) -> School:
+def school_update(*, school: School, by: User, **fields) -> School:
     """Change a school; reactivating it fills in any rows it missed while inactive."""
     from checklists.services import school_responses_ensure
 
+    # Read the stored values: a bound ModelForm has already changed the instance in memory.
+    stored = School.objects.select_for_update().get(pk=school.pk)
     for name, value in fields.items():
         setattr(school, name, value)
     school.full_clean()
     school.save()
     school_responses_ensure(school=school)
+    if changes := _changes({name: getattr(stored, name) for name in fields}, fields):
+        archived = changes.get("is_active") == [True, False]
+        record(
+            Action.SCHOOL_ARCHIVED if archived else Action.SCHOOL_CHANGED,
+            agency=school.agency,
+            actor=by,
+            target=school,
+            summary=f"{'Archived' if archived else 'Changed'} {school.name}: {_describe(changes)}",
+            changes=changes,
+        )
     return school
 
 
+@transaction.atomic
 def account_unlock(*, membership: Membership, by: User) -> int:
     """Let a locked-out member sign in again now: forget their failed sign-ins.
 
     Uses axes' reset, which deletes the failure records of their login (from every address).
     Returns how many records were removed.
     """
-    return axes_reset(username=membership.user.email)
+    user = membership.user
+    record(
+        Action.UNLOCKED, agency=membership.agency, actor=by, target=user,
+        summary=f"{by.email} unlocked {user.email}",
+    )  # fmt: skip
+    return axes_reset(username=user.email)
 
 
 @transaction.atomic
@@ -218,6 +345,10 @@ def two_factor_enable(*, user: User, key: str, code: str) -> tuple[TOTPDevice, l
             {"code": "That code does not match. Enter the code your app shows now."}
         )
     TOTPDevice.objects.filter(user=user).delete()
+    record_for_person(
+        Action.TWO_FACTOR_ENABLED, user=user, actor=user,
+        summary=f"{user.email} turned on two-factor sign-in",
+    )  # fmt: skip
     device = TOTPDevice.objects.create(
         user=user,
         name="Authenticator app",
@@ -255,6 +386,10 @@ def two_factor_disable(*, user: User) -> None:
         )
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
+    record_for_person(
+        Action.TWO_FACTOR_DISABLED, user=user, actor=user,
+        summary=f"{user.email} turned off two-factor sign-in",
+    )  # fmt: skip
 
 
 def _verify(user: User, device: Device | None, code: str) -> Device:
@@ -271,6 +406,10 @@ def _verify(user: User, device: Device | None, code: str) -> Device:
         )
     verified = django_otp.verify_token(user, device.persistent_id, code)
     if verified is None:
+        record_for_person(
+            Action.TWO_FACTOR_FAILED, user=user, actor=user,
+            summary=f"A wrong two-factor code was given for {user.email}",
+        )  # fmt: skip
         raise ValidationError({"code": "That code is not right. Check it and try again."})
     return verified
 
@@ -290,3 +429,25 @@ def two_factor_verify(*, user: User, code: str) -> Device:
     if two_factor.TOTP_CODE.fullmatch(code):
         return _verify(user, two_factor.totp_device(user), code)
     return recovery_code_use(user=user, code=code)
+
+
+@transaction.atomic
+def agency_update(*, agency: Agency, by: User, **fields) -> Agency:
+    """Change how the agency is named and shown on its reports (a logo is an uploaded file)."""
+    stored = Agency.objects.select_for_update().get(pk=agency.pk)
+    for name, value in fields.items():
+        # As a ModelForm saves: a file field takes an upload, False to clear, or its current file.
+        agency._meta.get_field(name).save_form_data(agency, value)
+    agency.full_clean()
+    agency.save()
+    before = {name: str(getattr(stored, name)) for name in fields}
+    if changes := _changes(before, {name: str(getattr(agency, name)) for name in fields}):
+        record(
+            Action.AGENCY_CHANGED,
+            agency=agency,
+            actor=by,
+            target=agency,
+            summary=f"Changed the agency's settings: {_describe(changes)}",
+            changes=changes,
+        )
+    return agency

@@ -7,6 +7,17 @@ from accounts import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/login/code/", views.two_factor_verify, name="two_factor_verify"),
+    # Django's own password views, with the audit log's record (same names, so they win).
+    path(
+        "accounts/password_change/",
+        views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("accounts/two-factor/", views.two_factor_settings, name="two_factor_settings"),
     path(
@@ -18,6 +29,8 @@ urlpatterns = [
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("agencies/<slug:slug>/settings/", views.agency_settings, name="agency_settings"),
     path("agencies/<slug:slug>/logo/", views.agency_logo, name="agency_logo"),
+    path("agencies/<slug:slug>/audit/", views.audit_log, name="audit_log"),
+    path("agencies/<slug:slug>/audit/export.csv", views.audit_log_export, name="audit_log_export"),
     path("agencies/<slug:slug>/schools/", views.school_list, name="school_list"),
     path("agencies/<slug:slug>/schools/new/", views.school_create, name="school_create"),
     path("agencies/<slug:slug>/schools/<int:pk>/", views.school_edit, name="school_edit"),

@@ -4,23 +4,34 @@ import django_otp
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    StreamingHttpResponse,
+)
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.util import random_hex
 
-from accounts import services, two_factor
+from accounts import audit, services, two_factor
 from accounts.access import get_agency, get_invitation, get_member, get_membership, get_school
 from accounts.forms import (
     AcceptInvitationForm,
     AgencyForm,
+    AuditFilterForm,
     InvitationForm,
     MembershipForm,
     SchoolForm,
@@ -29,7 +40,7 @@ from accounts.forms import (
     TwoFactorEnrolForm,
 )
 from accounts.lockout import locked_out_usernames
-from accounts.models import Invitation, User
+from accounts.models import AuditEvent, Invitation, User
 
 
 @require_safe
@@ -67,7 +78,7 @@ def school_create(request: HttpRequest, slug: str) -> HttpResponse:
     agency = get_agency(request, slug, "accounts.manage_schools")
     form = SchoolForm(request.POST or None, agency=agency)
     if request.method == "POST" and _save_school(
-        form, lambda **data: services.school_create(agency=agency, **data)
+        form, lambda **data: services.school_create(agency=agency, by=request.user, **data)
     ):
         messages.success(request, f"{form.cleaned_data['name']} was added.")
         return redirect("school_list", slug=agency.slug)
@@ -80,7 +91,7 @@ def school_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     school = get_school(request, agency, pk, "accounts.manage_schools")
     form = SchoolForm(request.POST or None, instance=school, agency=agency)
     if request.method == "POST" and _save_school(
-        form, lambda **data: services.school_update(school=school, **data)
+        form, lambda **data: services.school_update(school=school, by=request.user, **data)
     ):
         messages.success(request, f"{school.name} was saved.")
         return redirect("school_list", slug=agency.slug)
@@ -144,7 +155,7 @@ def invitation_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     invitation = get_invitation(request, agency, pk, "accounts.manage_people")
     if request.method != "POST":  # after the access check, so another agency's gets a 404
         return HttpResponseNotAllowed(["POST"])
-    services.invitation_revoke(invitation=invitation)
+    services.invitation_revoke(invitation=invitation, by=request.user)
     messages.success(request, f"The invitation of {invitation.email} was withdrawn.")
     return redirect("people", slug=agency.slug)
 
@@ -156,7 +167,7 @@ def membership_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     form = MembershipForm(request.POST or None, instance=membership, agency=agency)
     if request.method == "POST" and form.is_valid():
         try:
-            services.membership_update(membership=membership, **form.cleaned_data)
+            services.membership_update(membership=membership, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -173,7 +184,7 @@ def membership_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     error = None
     if request.method == "POST":
         try:
-            services.membership_remove(membership=membership)
+            services.membership_remove(membership=membership, by=request.user)
         except ValidationError as exc:
             error = exc.messages[0]
         else:
@@ -226,8 +237,7 @@ def agency_settings(request: HttpRequest, slug: str) -> HttpResponse:
     agency = get_agency(request, slug, "accounts.change_agency")
     form = AgencyForm(request.POST or None, request.FILES or None, instance=agency)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            form.save()
+        services.agency_update(agency=agency, by=request.user, **form.cleaned_data)
         messages.success(request, "The agency's details were saved.")
         return redirect("agency_settings", slug=agency.slug)
     return render(request, "accounts/agency_settings.html", {"agency": agency, "form": form})
@@ -359,3 +369,79 @@ def two_factor_disable(request: HttpRequest) -> HttpResponse:
     status = 400 if request.method == "POST" and required else 200
     context = {"form": form, "required": required}
     return render(request, "accounts/two_factor_disable.html", context, status=status)
+
+
+AUDIT_PAGE_SIZE = 50
+
+
+def _audit_events(request: HttpRequest, agency) -> tuple[AuditFilterForm, object]:
+    form = AuditFilterForm(request.GET or None, agency=agency)
+    events = AuditEvent.objects.for_agency(agency)
+    if not form.is_bound:
+        return form, events
+    return form, form.filter(events) if form.is_valid() else events.none()
+
+
+@require_safe
+def audit_log(request: HttpRequest, slug: str) -> HttpResponse:
+    """The agency's audit log for its leads: newest first, filtered, 50 to a page."""
+    agency = get_agency(request, slug, "accounts.view_audit_log")
+    form, events = _audit_events(request, agency)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "agency": agency,
+        "form": form,
+        "page": Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page")),
+        "query": query.urlencode(),
+    }
+    status = 400 if form.errors else 200
+    return render(request, "accounts/audit_log.html", context, status=status)
+
+
+@require_safe
+def audit_log_export(request: HttpRequest, slug: str) -> HttpResponse:
+    """The filtered events as CSV; exporting is itself recorded."""
+    agency = get_agency(request, slug, "accounts.view_audit_log")
+    form, events = _audit_events(request, agency)
+    if form.errors:
+        return audit_log(request, slug)
+    audit.record(
+        AuditEvent.Action.AUDIT_LOG_EXPORTED,
+        agency=agency,
+        actor=request.user,
+        summary="Exported the audit log as CSV",
+        filters={k: str(v) for k, v in form.cleaned_data.items() if v} if form.is_bound else {},
+    )
+    response = StreamingHttpResponse(audit.events_csv(events), content_type="text/csv")
+    name = f"muster-{agency.slug}-audit-{timezone.localdate().isoformat()}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's, with the change recorded in the audit log in the same transaction."""
+
+    def form_valid(self, form):
+        with transaction.atomic():
+            response = super().form_valid(form)
+            user = form.user
+            summary = f"{user.email} changed their password"
+            audit.record_for_person(
+                AuditEvent.Action.PASSWORD_CHANGED, user=user, actor=user, summary=summary
+            )
+        return response
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's, with the new password set by an emailed link recorded in the audit log."""
+
+    def form_valid(self, form):
+        with transaction.atomic():
+            response = super().form_valid(form)
+            user = form.user
+            summary = f"{user.email} set a new password from a reset link"
+            audit.record_for_person(
+                AuditEvent.Action.PASSWORD_RESET, user=user, actor=user, summary=summary
+            )
+        return response

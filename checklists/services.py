@@ -20,7 +20,8 @@ from django.db.models import Max
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from accounts.models import Agency, Membership, Role, School, User
+from accounts.audit import record
+from accounts.models import Agency, AuditEvent, Membership, Role, School, User
 from checklists.catalog import CatalogSpec, PromptSpec, read_catalog
 from checklists.models import (
     Assessment,
@@ -242,7 +243,24 @@ def assessment_start(
         created_by=by,
     )
     _responses_create(assessment, list(agency.schools.active()))
+    _record_started(assessment, by=by)
     return assessment
+
+
+def _record_started(assessment: Assessment, *, by: User) -> None:
+    version = assessment.catalog_version
+    previous = assessment.previous
+    record(
+        AuditEvent.Action.ASSESSMENT_STARTED,
+        agency=assessment.agency,
+        actor=by,
+        target=assessment,
+        summary=f"Started {assessment.title}"
+        + (f", carried over from {previous.title}" if previous else ""),
+        catalog=version.catalog.slug,
+        catalog_version=version.version,
+        previous_id=assessment.previous_id,
+    )
 
 
 def _assessment_create(**fields) -> Assessment:
@@ -310,6 +328,7 @@ def assessment_start_next(
     }
     _responses_create(assessment, list(previous.agency.schools.active()), copy_from=earlier)
     _attachments_carry_over(assessment)
+    _record_started(assessment, by=by)
     return assessment
 
 
@@ -518,13 +537,30 @@ def attachment_add(
     )
     attachment.file.save(attachment.original_name, upload, save=False)
     attachment.save()
+    _record_evidence(AuditEvent.Action.EVIDENCE_ADDED, attachment, by=by, verb="Added")
     return attachment
 
 
+def _record_evidence(action: str, attachment: Attachment, *, by: User | None, verb: str) -> None:
+    response = attachment.response
+    record(
+        action,
+        agency=response.assessment.agency,
+        actor=by,
+        target=attachment,
+        summary=f"{verb} {attachment.original_name} on {response.item.code}"
+        + (f" at {response.school.name}" if response.school_id else ""),
+        response_id=response.pk,
+        assessment_id=response.assessment_id,
+        sha256=attachment.sha256,
+    )
+
+
 @transaction.atomic
-def attachment_delete(*, attachment: Attachment) -> None:
+def attachment_delete(*, attachment: Attachment, by: User) -> None:
     _ensure_editable(attachment.response.assessment)
     name = attachment.file.name
+    _record_evidence(AuditEvent.Action.EVIDENCE_REMOVED, attachment, by=by, verb="Removed")
     attachment.delete()
     # Carried-over attachments share the stored file with the previous assessment's rows.
     if not Attachment.objects.filter(file=name).exists():
@@ -579,16 +615,31 @@ def assessment_submit(*, assessment: Assessment, by: User) -> Assessment:
     assessment.state = Assessment.State.IN_REVIEW
     assessment.submitted_at, assessment.submitted_by = timezone.now(), by
     assessment.save(update_fields=["state", "submitted_at", "submitted_by"])
+    _record_assessment(AuditEvent.Action.ASSESSMENT_SUBMITTED, assessment, by=by, verb="Submitted")
     return assessment
 
 
+def _record_assessment(action: str, assessment: Assessment, *, by: User, verb: str, **details):
+    record(
+        action,
+        agency=assessment.agency,
+        actor=by,
+        target=assessment,
+        summary=f"{verb} {assessment.title}"
+        + (f" (revision {assessment.revision})" if assessment.revision > 1 else ""),
+        **details,
+    )
+
+
 @transaction.atomic
-def assessment_return(*, assessment: Assessment) -> Assessment:
+def assessment_return(*, assessment: Assessment, by: User) -> Assessment:
     """Send an assessment in review back to draft, for more work."""
     assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
     if assessment.state == Assessment.State.IN_REVIEW:
         assessment.state = Assessment.State.DRAFT
         assessment.save(update_fields=["state"])
+        verb = "Returned to draft:"
+        _record_assessment(AuditEvent.Action.ASSESSMENT_RETURNED, assessment, by=by, verb=verb)
     return assessment
 
 
@@ -653,6 +704,15 @@ def _sign_off_write(
     assessment.state = Assessment.State.SIGNED_OFF
     assessment.save(update_fields=["state"])
     reports = [Report.objects.create(sign_off=sign_off, edition=e) for e in Report.Edition.values]
+    _record_assessment(
+        AuditEvent.Action.ASSESSMENT_SIGNED_OFF,
+        assessment,
+        by=by,
+        verb="Signed off",
+        typed_name=typed_name,
+        typed_title=typed_title,
+        snapshot_sha256=sign_off.snapshot_sha256,
+    )
     transaction.on_commit(lambda: [report_render_enqueue(report=r) for r in reports])
     return sign_off
 
@@ -683,6 +743,14 @@ def assessment_reopen(*, assessment: Assessment, by: User) -> Assessment:
         revision, list(assessment.agency.schools.active()), copy_from=earlier, carry=False
     )
     _attachments_carry_over(revision)
+    _record_assessment(
+        AuditEvent.Action.ASSESSMENT_REOPENED,
+        assessment,
+        by=by,
+        verb="Reopened",
+        revision_id=revision.pk,
+        revision=revision.revision,
+    )
     return revision
 
 

@@ -21,7 +21,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.access import get_agency
-from accounts.models import Role, User
+from accounts.audit import record
+from accounts.models import AuditEvent, Role, User
 from checklists import exports, scoring, services
 from checklists.access import get_assessment, get_attachment, get_response
 from checklists.forms import (
@@ -224,6 +225,14 @@ def assessment_export(request: HttpRequest, slug: str, pk: int, fmt: str) -> Htt
     agency = get_agency(request, slug)
     assessment = get_assessment(request, agency, pk)
     filename = f"muster-{agency.slug}-assessment-{assessment.pk}.{fmt}"
+    record(
+        AuditEvent.Action.ASSESSMENT_EXPORTED,
+        agency=agency,
+        actor=request.user,
+        target=assessment,
+        summary=f"Exported {assessment.title} as {fmt.upper()}",
+        format=fmt,
+    )
     if fmt == "csv":
         response = StreamingHttpResponse(
             exports.assessment_csv(assessment), content_type="text/csv"
@@ -371,6 +380,15 @@ def attachment_download(request: HttpRequest, slug: str, pk: int) -> FileRespons
         handle = attachment.file.open("rb")
     except FileNotFoundError as error:
         raise Http404("The stored file is missing.") from error
+    record(
+        AuditEvent.Action.EVIDENCE_DOWNLOADED,
+        agency=agency,
+        actor=request.user,
+        target=attachment,
+        summary=f"Downloaded {attachment.original_name}",
+        response_id=attachment.response_id,
+        sha256=attachment.sha256,
+    )
     response = FileResponse(
         handle,
         as_attachment=True,
@@ -386,7 +404,7 @@ def attachment_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     attachment = get_attachment(request, agency, pk, "checklists.change_response")
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    services.attachment_delete(attachment=attachment)
+    services.attachment_delete(attachment=attachment, by=request.user)
     messages.success(request, f"{attachment.original_name} was removed.")
     return redirect(attachment.response)
 
@@ -508,7 +526,7 @@ def assessment_return(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     assessment = get_assessment(request, agency, pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    services.assessment_return(assessment=assessment)
+    services.assessment_return(assessment=assessment, by=request.user)
     messages.success(request, "Returned to draft for more work.")
     return redirect("assessment_review", slug=agency.slug, pk=assessment.pk)
 
@@ -572,6 +590,14 @@ def report_draft(request: HttpRequest, slug: str, pk: int, edition: str) -> Http
     if edition not in Report.Edition.values:
         raise Http404("No such edition.")
     pdf = report_pdf(assessment, edition=edition)
+    record(
+        AuditEvent.Action.DRAFT_REPORT_DOWNLOADED,
+        agency=agency,
+        actor=request.user,
+        target=assessment,
+        summary=f"Downloaded a draft {Report.Edition(edition).label.lower()} of {assessment.title}",
+        edition=edition,
+    )
     response = HttpResponse(pdf, content_type="application/pdf")
     name = f"muster-{agency.slug}-{assessment.pk}-draft-{edition}.pdf"
     response["Content-Disposition"] = f'inline; filename="{name}"'
@@ -588,8 +614,19 @@ def report_download(request: HttpRequest, slug: str, pk: int) -> FileResponse:
     )
     if report.state != Report.State.DONE:
         raise Http404("This report is not ready yet.")
+    handle = report.file.open("rb")
+    record(
+        AuditEvent.Action.REPORT_DOWNLOADED,
+        agency=agency,
+        actor=request.user,
+        target=report,
+        summary=f"Downloaded the signed {report.get_edition_display().lower()} "
+        f"of {report.sign_off.assessment.title}",
+        edition=report.edition,
+        sha256=report.sha256,
+    )
     response = FileResponse(
-        report.file.open("rb"), as_attachment=True, filename=report.file.name.rsplit("/", 1)[-1],
+        handle, as_attachment=True, filename=report.file.name.rsplit("/", 1)[-1],
         content_type="application/pdf",
     )  # fmt: skip
     response["X-Content-Type-Options"] = "nosniff"

@@ -95,6 +95,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Static files straight from the app, before sessions or the database are touched.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The audit log: makes each request's IP address and browser known to accounts.audit.record.
+    "accounts.audit.AuditContextMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib import import_module
 from pathlib import Path
 
 import pytest
@@ -185,3 +186,23 @@ def complete_assessment(assessment):
 
     assessment.responses.update(status=Response.Status.IN_PROGRESS)
     return assessment
+
+
+@pytest.fixture(autouse=True)
+def _audit_log_emptied_before_flush(request):
+    """A transactional test ends with a flush (on SQLite, DELETE FROM every table), which the
+    audit log's triggers refuse. Empty the log first, its triggers lifted for that moment only."""
+    if "transactional_db" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("transactional_db")  # so this teardown runs before the flush
+    yield
+    from django.db import connection
+
+    migration = import_module("accounts.migrations.0003_audit_event")
+    with connection.cursor() as cursor:
+        for sql in migration.statements(connection.vendor, "drop"):
+            cursor.execute(sql)
+        cursor.execute(f"DELETE FROM {migration.TABLE}")  # noqa: S608 — a constant
+        for sql in migration.statements(connection.vendor, "create"):
+            cursor.execute(sql)

@@ -74,6 +74,8 @@ URLS = {
     "school_checklist": (AGENCY, lambda o: _slug(o) | {"pk": o["school"].pk}),
     "agency_settings": (AGENCY, _slug),
     "agency_logo": (AGENCY, _slug),
+    "audit_log": (AGENCY, _slug),
+    "audit_log_export": (AGENCY, _slug),
     "assessment_review": (AGENCY, lambda o: _slug(o) | {"pk": o["assessment"].pk}),
     "assessment_sign_off": (AGENCY, lambda o: _slug(o) | {"pk": o["assessment"].pk}),
     "assessment_return": (AGENCY, lambda o: _slug(o) | {"pk": o["assessment"].pk}),
@@ -156,6 +158,8 @@ STATUSES = {
     "two_factor_recovery_codes": (LOGIN, "302 302 302 302 302 login", "302 302 302 302 302 login"),
     "two_factor_disable": (LOGIN, "302 302 302 302 302 login", "302 302 302 302 302 login"),
     "people_unlock": (AGENCY, "405 403 403 403 404 login", "302 403 403 403 404 login"),
+    "audit_log": (AGENCY, "200 403 403 403 404 login", "405 405 405 405 405 login"),
+    "audit_log_export": (AGENCY, "200 403 403 403 404 login", "405 405 405 405 405 login"),
     "healthz": (PUBLIC, "200 200 200 200 200 200", "405 405 405 405 405 405"),
     "verify": (PUBLIC, "200 200 200 200 200 200", "400 400 400 400 400 400"),
 }  # fmt: skip

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.lockout import client_ip
+from accounts.models import AuditEvent
 from tests.factories import MembershipFactory
 
 PASSWORD = "correct-horse-battery"
@@ -163,6 +164,10 @@ def test_a_lead_unlocks_a_member_who_can_then_sign_in(client_for, agency, lead, 
 
     assert f"{locked_editor} can sign in again" in response.content.decode()
     assert "Locked out" not in response.content.decode()
+    unlocked = AuditEvent.objects.get(action=AuditEvent.Action.UNLOCKED)
+    assert (unlocked.agency, unlocked.actor, unlocked.target_id) == (
+        agency, lead, str(locked_editor.pk),
+    )  # fmt: skip
     client_for(lead).post(reverse("logout"))
     assert sign_in(client_for(lead), locked_editor.email, ip="198.51.100.1").status_code == 302
 

@@ -9,6 +9,7 @@ PERMISSIONS = {
     "accounts.view_agency": (True, True, True, True, False),
     "accounts.manage_people": (True, False, False, False, False),
     "accounts.manage_schools": (True, False, False, False, False),
+    "accounts.view_audit_log": (True, False, False, False, False),
 }
 
 

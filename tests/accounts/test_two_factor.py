@@ -21,6 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
 from accounts import services
+from accounts.models import AuditEvent
 
 PASSWORD = "correct-horse-battery"
 
@@ -298,3 +299,14 @@ def test_turning_off_takes_the_password_and_a_code(client, lead, enrolled):
     assert sign_in(client, lead).url == reverse("home")
     assert client.get(reverse("home")).status_code == 302  # on to the agency, no code asked
     assert client.get(reverse("home")).url != reverse("two_factor_verify")
+
+
+def test_turning_it_on_and_wrong_codes_are_in_the_audit_log(client, agency, lead, enrolled):
+    enrolled(lead)
+    sign_in(client, lead)
+    enter_code(client, "000000" if next_code(lead) != "000000" else "111111")
+
+    A = AuditEvent.Action
+    assert AuditEvent.objects.filter(agency=agency, action=A.TWO_FACTOR_ENABLED).count() == 1
+    failed = AuditEvent.objects.get(agency=agency, action=A.TWO_FACTOR_FAILED)
+    assert failed.target_id == str(lead.pk)

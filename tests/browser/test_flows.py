@@ -249,3 +249,19 @@ def test_two_people_editing_one_item_lose_neither_change(session, agency, lead, 
         for h in assessment.responses.get(item__code="LER-21").history.order_by("history_date")
     ]
     assert notes[-2:] == ["Chief: two instructors nominated.", "Coordinator: budget request filed."]
+
+
+def test_lead_reads_and_filters_the_audit_log(session, agency, lead, editor):
+    chief = session(lead.email)
+    page = chief.visit(f"/agencies/{agency.slug}/settings/")
+    page.get_by_role("link", name="Audit log").click()
+    expect(page.get_by_role("heading", name="Audit log")).to_be_visible()
+    expect(page.locator("table")).to_contain_text(f"{lead.email} signed in")
+    chief.check()
+
+    page.get_by_label("From").fill("2026-05-02")
+    page.get_by_label("To").fill("2026-05-01")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.get_by_text("Choose a date on or after the start date.")).to_be_visible()
+    chief.errors = [e for e in chief.errors if "status of 400" not in e]
+    chief.check()

@@ -58,8 +58,8 @@ def test_start_creates_one_row_per_agency_item_and_per_school_item_and_active_sc
     assert assessment.state == Assessment.State.DRAFT
 
 
-def test_a_school_added_later_gets_its_rows_at_once(assessment, agency, catalog_version):
-    school = school_create(agency=agency, name="New Elementary")
+def test_a_school_added_later_gets_its_rows_at_once(assessment, agency, lead, catalog_version):
+    school = school_create(agency=agency, by=lead, name="New Elementary")
 
     assert (
         assessment.responses.filter(school=school).count()
@@ -67,19 +67,19 @@ def test_a_school_added_later_gets_its_rows_at_once(assessment, agency, catalog_
     )
 
 
-def test_a_reactivated_school_gets_the_rows_it_missed(assessment, agency):
-    school = school_create(agency=agency, name="Closed Middle", is_active=False)
+def test_a_reactivated_school_gets_the_rows_it_missed(assessment, agency, lead):
+    school = school_create(agency=agency, by=lead, name="Closed Middle", is_active=False)
     assert not assessment.responses.filter(school=school).exists()
 
-    school_update(school=school, is_active=True)
+    school_update(school=school, by=lead, is_active=True)
 
     assert assessment.responses.filter(school=school).exists()
 
 
-def test_signed_off_assessments_get_no_new_rows(assessment, agency):
+def test_signed_off_assessments_get_no_new_rows(assessment, agency, lead):
     Assessment.objects.filter(pk=assessment.pk).update(state=Assessment.State.SIGNED_OFF)
 
-    school = school_create(agency=agency, name="New Elementary")
+    school = school_create(agency=agency, by=lead, name="New Elementary")
 
     assert not assessment.responses.filter(school=school).exists()
 
