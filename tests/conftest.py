@@ -192,14 +192,18 @@ def complete_assessment(assessment):
 def _audit_log_emptied_before_flush(request):
     """A transactional test ends with a flush (on SQLite, DELETE FROM every table), which the
     audit log's triggers refuse. Empty the log first, its triggers lifted for that moment only."""
-    if "transactional_db" not in request.fixturenames:
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "transactional_db" in request.fixturenames or (
+        marker is not None and marker.kwargs.get("transaction", False)
+    )
+    if not transactional:
         yield
         return
     request.getfixturevalue("transactional_db")  # so this teardown runs before the flush
     yield
     from django.db import connection
 
-    migration = import_module("accounts.migrations.0003_audit_event")
+    migration = import_module("accounts.migrations.0004_audit_event")
     with connection.cursor() as cursor:
         for sql in migration.statements(connection.vendor, "drop"):
             cursor.execute(sql)
