@@ -27,7 +27,7 @@ import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path, PurePosixPath
@@ -100,7 +100,6 @@ class ArchiveSummary:
     counts: dict[str, int]
     files: int
     bytes: int = 0
-    problems: list[str] = field(default_factory=list)
 
 
 def muster_version() -> str:
@@ -283,7 +282,9 @@ def archive_read(path: Path) -> _Archive:
         raise ArchiveError(f"Unknown archive format {found!r}: this Muster reads {FORMAT}.")
     _members_check(archive, manifest.get("members") or {})
     data = json.loads(archive.read(DATA))
-    counts = {kind: len(data.get(kind, [])) for kind in KINDS}
+    if not isinstance(data, dict) or set(data) != set(KINDS):
+        raise ArchiveError(f"data.json does not hold the kinds of row {FORMAT} promises.")
+    counts = {kind: len(data[kind]) for kind in KINDS}
     if counts != manifest.get("counts"):
         raise ArchiveError("The row counts in data.json do not match the manifest.")
     return _Archive(zip=archive, manifest=manifest, data=data)
@@ -315,7 +316,7 @@ def agency_import(*, path: Path, dry_run: bool = False) -> ArchiveSummary:
     are removed again if it fails.
     """
     archive = archive_read(path)
-    with archive.zip:
+    with archive.zip, _shape_errors():
         _target_check(archive.data)
         summary = ArchiveSummary(
             agency=archive.manifest["agency"],
@@ -334,6 +335,17 @@ def agency_import(*, path: Path, dry_run: bool = False) -> ArchiveSummary:
                 raise ArchiveError(f"The archive does not fit this database: {error}") from error
             raise
     return summary
+
+
+@contextmanager
+def _shape_errors() -> Iterator[None]:
+    """Rows that do not have the shape this format promises stop the import with a message."""
+    try:
+        yield
+    except (KeyError, TypeError, ValueError, serializers.base.DeserializationError) as error:
+        raise ArchiveError(
+            f"data.json does not have the shape of {FORMAT} ({type(error).__name__}: {error})."
+        ) from error
 
 
 def _fields(data: dict, kind: str) -> Iterable[dict]:

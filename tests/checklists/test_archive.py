@@ -14,6 +14,7 @@ from django.contrib.auth import authenticate
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import RequestFactory
 from django.utils import timezone
 
@@ -87,6 +88,8 @@ def export(tmp_path: Path, slug: str = "harbor") -> Path:
 
 def empty_instance(settings, tmp_path: Path, *, keep_catalog: bool = True) -> None:
     """Every table emptied (the test's transaction brings them back) and a fresh media folder."""
+    # PostgreSQL cannot TRUNCATE with foreign-key checks still pending: run them first.
+    connection.check_constraints()
     call_command("flush", interactive=False, verbosity=0)
     settings.MEDIA_ROOT = tmp_path / "fresh-media"
     if keep_catalog:
@@ -153,6 +156,10 @@ def test_restored_history_and_links_point_at_the_restored_rows(harbor, settings,
     signed, revision = Assessment.objects.order_by("revision")
     assert signed.pk == original.pk
     assert revision.revision_of == signed
+    later = Assessment.objects.create(
+        agency=signed.agency, catalog_version=signed.catalog_version, title="2027"
+    )
+    assert later.pk > revision.pk
     edited = response_for(signed, "LER-01")
     assert [(h.history_type, h.notes) for h in edited.changes.order_by("history_date")] == [
         ("+", ""),

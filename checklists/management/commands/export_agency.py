@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from accounts.models import Agency
@@ -39,7 +40,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Exported {agency} to {path}: {counts['users']} users, {counts['schools']} schools, "
             f"{counts['assessments']} assessments, {counts['responses']} responses, "
-            f"{counts['sign_offs']} sign-offs, {summary.files} files."
+            f"{counts['sign_offs']} sign-offs, {summary.files} files "
+            f"({filesizeformat(summary.bytes)})."
         )
         self.stdout.write(
             self.style.WARNING(
