@@ -274,6 +274,17 @@ def archive_read(path: Path) -> _Archive:
     """Open an archive and check every member against the manifest; `ArchiveError` otherwise."""
     try:
         archive = zipfile.ZipFile(path)
+    except (OSError, zipfile.BadZipFile) as error:
+        raise ArchiveError(f"{path} is not a readable Muster archive ({error}).") from error
+    try:
+        return _archive_check(path, archive)
+    except BaseException:
+        archive.close()
+        raise
+
+
+def _archive_check(path: Path, archive: zipfile.ZipFile) -> _Archive:
+    try:
         manifest = json.loads(archive.read(MANIFEST))
     except (OSError, zipfile.BadZipFile, KeyError, ValueError, zlib.error) as error:
         raise ArchiveError(f"{path} is not a readable Muster archive ({error}).") from error
