@@ -13,7 +13,7 @@ The rows keep their primary keys as archive-local ids. The import gives every ro
 rewrites the references to it, with two exceptions chosen for the signed record: an assessment
 keeps its id, because the id is part of the snapshot a sign-off fingerprints, and a catalog
 version keeps its catalog slug and number (an identical version already loaded is reused).
-Users are matched by nothing: the import refuses if any of their email addresses is taken.
+Users are never merged: the import refuses if any of their email addresses is taken here.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import zipfile
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -583,5 +583,6 @@ class _Restore:
 
     def files_remove(self) -> None:
         for name in self.stored.values():
-            self.storage.delete(name)
+            with suppress(OSError):  # the original failure is the one to report
+                self.storage.delete(name)
         self.stored.clear()

@@ -333,3 +333,15 @@ def test_former_members_named_in_the_records_cannot_sign_in_after_a_restore(
 
     restored = User.objects.get(email=editor.email)
     assert not restored.has_usable_password()
+
+
+def test_a_different_catalog_under_the_same_number_is_refused(lived_in, settings, tmp_path):
+    path = export(tmp_path)
+    empty_instance(settings, tmp_path, keep_catalog=False)
+    edited = tmp_path / "edited.yaml"
+    edited.write_text(SHIPPED_CATALOG.read_text().replace("guidance: ", "guidance: Edited. ", 1))
+    assert catalog_load(path=edited).version.number == 1
+
+    with pytest.raises(CommandError, match="version #1 here differs from the archived one"):
+        import_(path)
+    assert not Agency.objects.exists()
