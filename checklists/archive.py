@@ -41,7 +41,7 @@ from django.core.management.color import no_style
 from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
 
-from accounts.models import Agency, Invitation, Membership, Role, School, User
+from accounts.models import Agency, AuditEvent, Invitation, Membership, Role, School, User
 from checklists.models import (
     Assessment,
     Attachment,
@@ -86,6 +86,9 @@ AGENCY_KINDS: dict[str, type[models.Model]] = {
     "attachments": Attachment,
     "sign_offs": SignOff,
     "reports": Report,
+    # The agency's audit log travels with it (CJIS asks it be kept): events are only ever added,
+    # so they are written back as they were. A target is named by type and id as it was then.
+    "audit_events": AuditEvent,
 }
 KINDS = {"roles": Role} | CATALOG_KINDS | AGENCY_KINDS
 
@@ -159,6 +162,7 @@ def _agency_querysets(agency: Agency) -> dict[str, models.QuerySet]:
         "attachments": Attachment.objects.filter(response__assessment__agency=agency),
         "sign_offs": SignOff.objects.filter(assessment__agency=agency),
         "reports": Report.objects.filter(sign_off__assessment__agency=agency),
+        "audit_events": AuditEvent.objects.filter(agency=agency),
         "catalogs": Catalog.objects.filter(versions__in=versions).distinct(),
         "catalog_versions": versions,
         "sources": Source.objects.filter(catalog_version__in=versions),
@@ -428,6 +432,7 @@ class _Restore:
         self.attachments(agency)
         self.insert("sign_offs")
         self.reports()
+        self.insert("audit_events")
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), [Assessment]):
                 cursor.execute(sql)

@@ -18,7 +18,7 @@ from django.db import connection
 from django.test import RequestFactory
 from django.utils import timezone
 
-from accounts.models import Agency, Invitation, Membership, Role, School, User
+from accounts.models import Agency, AuditEvent, Invitation, Membership, Role, School, User
 from accounts.services import invitation_create
 from checklists.archive import FORMAT
 from checklists.models import (
@@ -35,7 +35,7 @@ from checklists.snapshot import assessment_snapshot, canonical, fingerprint
 from checklists.verify import verify_report
 from tests.checklists.test_services_assessments import response_for
 from tests.checklists.test_signoff import PASSWORD, sign
-from tests.conftest import PNG_BYTES, SHIPPED_CATALOG
+from tests.conftest import PNG_BYTES, SHIPPED_CATALOG, empty_audit_log
 
 History = Response.history.model
 
@@ -90,6 +90,7 @@ def empty_instance(settings, tmp_path: Path, *, keep_catalog: bool = True) -> No
     """Every table emptied (the test's transaction brings them back) and a fresh media folder."""
     # PostgreSQL cannot TRUNCATE with foreign-key checks still pending: run them first.
     connection.check_constraints()
+    empty_audit_log()
     call_command("flush", interactive=False, verbosity=0)
     settings.MEDIA_ROOT = tmp_path / "fresh-media"
     if keep_catalog:
@@ -111,6 +112,11 @@ def test_an_agency_restored_into_an_empty_instance_is_the_same_agency(
     harbor, lead, editor, settings, tmp_path, keep_catalog
 ):
     before = counts()
+    log = list(
+        AuditEvent.objects.order_by("at", "pk").values_list(
+            "at", "action", "actor_email", "summary"
+        )
+    )
     sign_off = SignOff.objects.get()
     reports = {r.edition: (r.sha256, stored(r.file.name)) for r in Report.objects.all()}
     evidence = {a.sha256: stored(a.file.name) for a in Attachment.objects.all()}
@@ -144,6 +150,11 @@ def test_an_agency_restored_into_an_empty_instance_is_the_same_agency(
     # The reopened revision's carried-over attachment still shares the one stored file.
     assert len({a.file.name for a in restored_evidence}) == 1 < len(restored_evidence)
     assert stored(Agency.objects.get().logo.name) == logo
+    # The audit log came back as it was.
+    restored_log = AuditEvent.objects.order_by("at", "pk")
+    assert log
+    assert list(restored_log.values_list("at", "action", "actor_email", "summary")) == log
+    assert {e.agency for e in restored_log} == {Agency.objects.get()}
 
 
 def test_restored_history_and_links_point_at_the_restored_rows(harbor, settings, tmp_path):
