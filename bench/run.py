@@ -26,8 +26,13 @@ os.environ |= {
     "DJANGO_SETTINGS_MODULE": "config.settings",
     "DEBUG": "false",
     "SECRET_KEY": "bench-only",
+    # The test client speaks plain http: no https redirect, no secure-only cookies.
+    "SECURE_SSL_REDIRECT": "false",
+    "SESSION_COOKIE_SECURE": "false",
+    "CSRF_COOKIE_SECURE": "false",
 }
 os.environ["MEDIA_ROOT"] = str(SCRATCH / "media")
+os.environ["STATIC_ROOT"] = str(SCRATCH / "static")
 
 import django  # noqa: E402
 
@@ -51,6 +56,7 @@ S = Response.Status
 
 def build() -> tuple[Agency, Assessment, User, School]:
     call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)  # production's hashed names
     call_command("load_catalog", verbosity=0)
     rng = random.Random(7)  # noqa: S311 — repeatable bench data
     with transaction.atomic():

@@ -38,9 +38,14 @@ ENV = os.environ | {
     "SECRET_KEY": "screenshots-only",
     "DATABASE_URL": f"sqlite:///{SCRATCH / 'db.sqlite3'}",
     "MEDIA_ROOT": str(SCRATCH / "media"),
+    "STATIC_ROOT": str(SCRATCH / "static"),
     "REPORT_SIGNING_KEY": str(SCRATCH / "signing" / "muster.key"),
     "REPORT_SIGNING_CERT": str(SCRATCH / "signing" / "muster.crt"),
     "LOG_LEVEL": "WARNING",
+    # Served over plain http on 127.0.0.1: no https redirect, no secure-only cookies.
+    "SECURE_SSL_REDIRECT": "false",
+    "SESSION_COOKIE_SECURE": "false",
+    "CSRF_COOKIE_SECURE": "false",
 }
 
 
@@ -72,7 +77,8 @@ def wait_for(url: str, seconds: float = 30) -> None:
 
 
 def build_demo() -> None:
-    for step in (["migrate"], ["signing_keys"], ["load_catalog"], ["seed_demo"]):
+    steps = (["migrate"], ["collectstatic", "--no-input"], ["signing_keys"], ["load_catalog"])
+    for step in (*steps, ["seed_demo"]):
         manage(*step)
     manage("db_worker", "--batch")  # renders the demo's signed reports
 
@@ -162,7 +168,7 @@ def main() -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = manage(
-        "runserver", f"127.0.0.1:{port}", "--noreload", "--insecure", background=True,
+        "runserver", f"127.0.0.1:{port}", "--noreload", background=True,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
