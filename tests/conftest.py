@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from accounts.models import Membership
 from checklists.services import catalog_load
 from tests.factories import AgencyFactory, MembershipFactory, SchoolFactory, UserFactory
 
 SHIPPED_CATALOG = Path(settings.CATALOG_DIR) / "rand-law-enforcement-response.yaml"
+
+# Property-based tests (hostile input): few examples, each a request or a file, and in CI the
+# same examples on every run, so a failure there can be replayed. Examples share one test's
+# database transaction; each rolls its writes back (tests/fuzz.py), hence the health check.
+_FUZZ = {
+    "deadline": None,
+    "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+}
+hypothesis_settings.register_profile("dev", max_examples=25, **_FUZZ)
+hypothesis_settings.register_profile("ci", max_examples=25, derandomize=True, **_FUZZ)
+hypothesis_settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") == "true" else "dev")
+)
 
 
 @pytest.fixture(autouse=True)
