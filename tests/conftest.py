@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from hypothesis import HealthCheck
+from hypothesis import HealthCheck, Phase
 from hypothesis import settings as hypothesis_settings
 
 from accounts.models import Membership
@@ -25,6 +25,10 @@ _FUZZ = {
 }
 hypothesis_settings.register_profile("dev", max_examples=25, **_FUZZ)
 hypothesis_settings.register_profile("ci", max_examples=25, derandomize=True, **_FUZZ)
+# HYPOTHESIS_PROFILE=quick: a first look while writing a test, without minimising failures.
+hypothesis_settings.register_profile(
+    "quick", max_examples=10, phases=[Phase.explicit, Phase.reuse, Phase.generate], **_FUZZ
+)
 hypothesis_settings.load_profile(
     os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") == "true" else "dev")
 )

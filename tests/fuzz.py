@@ -93,6 +93,20 @@ def form_data(**fields: st.SearchStrategy) -> st.SearchStrategy[dict]:
     )
 
 
+def mostly_valid(**valid: st.SearchStrategy) -> st.SearchStrategy[dict]:
+    """POST data that is valid but for up to two fields, each sent as hostile text, twice or
+    not at all: so that saves happen as well as refusals."""
+
+    @st.composite
+    def build(draw) -> dict:
+        data = draw(st.fixed_dictionaries(valid))
+        for name in draw(st.lists(st.sampled_from(sorted(valid)), max_size=2, unique=True)):
+            data[name] = draw(field())
+        return {k: v for k, v in data.items() if v is not None}
+
+    return build()
+
+
 @contextmanager
 def rolled_back():
     """Run one example in a savepoint that is always rolled back, so examples never meet."""
