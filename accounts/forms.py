@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.contrib.auth import password_validation
 from django.db import connection
 
 from accounts.models import Agency, Invitation, Membership, Role, School, User
+
+INTEGER = re.compile(r"[+-]?\d+")  # as int() reads it, Unicode digits too
 
 
 class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
@@ -19,7 +23,7 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
         low, high = connection.ops.integer_field_range(pk_type)
         for pk in value if isinstance(value, list | tuple) else ():
             text = str(pk).strip()
-            if text.lstrip("-").isdigit() and (len(text) > 20 or not low <= int(text) <= high):
+            if INTEGER.fullmatch(text) and (len(text) > 21 or not low <= int(text) <= high):
                 raise forms.ValidationError(
                     self.error_messages["invalid_choice"],
                     code="invalid_choice",

@@ -399,3 +399,13 @@ def test_a_number_is_stored_as_written_not_in_exponent_form(
     client_for(editor).post(url("response_detail", agency, target.pk), post)
 
     assert Response.objects.get(pk=target.pk).answers["hours_per_officer"] == stored
+
+
+@pytest.mark.parametrize("value", ["¹", "+99999999999999999999", "٣", "9" * 5000])
+def test_odd_ids_in_a_multiple_choice_are_refused(client_for, agency, lead, assessment, value):
+    post = {"assign-responses": value, "assign-owner": lead.pk}
+
+    reply = client_for(lead).post(url("assessment_assign", agency, assessment.pk), post)
+
+    assert reply.status_code == 302
+    assert not assessment.responses.filter(owner=lead).exists()
