@@ -1,12 +1,37 @@
 from __future__ import annotations
 
+import re
 from datetime import datetime, time, timedelta
 
 from django import forms
 from django.contrib.auth import password_validation
+from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Agency, AuditEvent, Invitation, Membership, Role, School, User
+
+INTEGER = re.compile(r"[+-]?\d+")  # as int() reads it, Unicode digits too
+
+
+class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Django's field, where an id too large for the column is an invalid choice, not a crash.
+
+    Django's `pk__in` lookup, unlike `pk=`, sends such an id to the database: SQLite raises
+    OverflowError on it.
+    """
+
+    def _check_values(self, value):
+        pk_type = self.queryset.model._meta.pk.get_internal_type()
+        low, high = connection.ops.integer_field_range(pk_type)
+        for pk in value if isinstance(value, list | tuple) else ():
+            text = str(pk).strip()
+            if INTEGER.fullmatch(text) and (len(text) > 21 or not low <= int(text) <= high):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": pk},
+                )
+        return super()._check_values(value)
 
 
 class SchoolForm(forms.ModelForm):
@@ -33,13 +58,13 @@ class SchoolForm(forms.ModelForm):
 class _AccessFields(forms.ModelForm):
     """Access, roles and schools, as set on an invitation or a membership."""
 
-    roles = forms.ModelMultipleChoiceField(
+    roles = ModelMultipleChoiceField(
         queryset=Role.objects.all(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text="The functional roles this person holds; their checklist items follow from them.",
     )
-    schools = forms.ModelMultipleChoiceField(
+    schools = ModelMultipleChoiceField(
         queryset=School.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,

@@ -112,8 +112,10 @@ def invitation_create(
 def invitation_send(*, invitation: Invitation, accept_url: str) -> None:
     """Email the invitation link to its recipient."""
     context = {"invitation": invitation, "accept_url": accept_url}
+    # One line: a line break in the agency's name would be refused in a mail header.
+    agency = " ".join(invitation.agency.name.split())
     send_mail(
-        subject=f"You are invited to {invitation.agency.name} on Muster",
+        subject=f"You are invited to {agency} on Muster",
         message=render_to_string("accounts/email/invitation.txt", context),
         from_email=None,
         recipient_list=[invitation.email],

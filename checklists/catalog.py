@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,7 +20,10 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
+from django.core.validators import URLValidator
+from django.core.validators import ValidationError as DjangoValidationError
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -59,16 +63,36 @@ def _iso_date(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
 
 
+# A double-quoted YAML string may spell any character ("\0"); PostgreSQL refuses NUL in text.
+CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _printable(value: str) -> str:
+    if CONTROL_CHARACTER.search(value):
+        raise ValueError("contains a control character")
+    return value
+
+
+def _url(value: str) -> str:
+    try:
+        URLValidator(schemes=["http", "https"])(value)
+    except DjangoValidationError:
+        raise ValueError("is not a valid http(s) URL") from None
+    return value
+
+
 def _text(max_length: int, min_length: int = 1) -> Any:
     return Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)
+        str,
+        StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length),
+        AfterValidator(_printable),
     ]
 
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=100)]
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=50)]
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2,8}-\d{2,3}$")]
-Url = Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=500)]
+Url = Annotated[str, StringConstraints(max_length=500), AfterValidator(_url)]
 PartialDate = Annotated[
     str, BeforeValidator(_iso_date), StringConstraints(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")
 ]
@@ -121,7 +145,7 @@ class ItemSpec(_Spec):
 
 
 class SectionSpec(_Spec):
-    code: Slug
+    code: Annotated[Slug, StringConstraints(max_length=50)]
     title: _text(200)
     summary: _text(2000, 0) = ""
     items: list[ItemSpec] = Field(min_length=1)
@@ -129,7 +153,7 @@ class SectionSpec(_Spec):
 
 class FigureValueSpec(_Spec):
     label: _text(200)
-    value: Annotated[int, Field(ge=0)]
+    value: Annotated[int, Field(ge=0, le=2**31 - 1)]  # a PositiveIntegerField everywhere
 
 
 class FigureSpec(_Spec):
@@ -166,6 +190,55 @@ class CatalogSpec(_Spec):
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """Safe YAML (libyaml's fast parser when present) whose bad values, such as 2022-02-30, are
+    YAML errors with a line."""
+
+    def construct_object(self, node, deep=False):
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError) as error:  # a date that does not exist, a huge int
+            raise yaml.constructor.ConstructorError(
+                None, None, str(error), node.start_mark
+            ) from error
+
+
+MAX_DEPTH = 50  # a catalog needs about ten levels; building the tree recurses once per level
+
+
+def _check_shape(text: str) -> None:
+    """Refuse aliases and deep nesting before any tree is built.
+
+    An alias repeats a whole subtree where it is used: nine nested levels of ten aliases are a
+    billion nodes to check ("billion laughs"). A catalog has no need for them.
+    """
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.AliasEvent):
+            raise yaml.MarkedYAMLError(
+                problem="aliases (*name) are not allowed", problem_mark=event.start_mark
+            )
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise yaml.MarkedYAMLError(
+                    problem="is nested too deeply", problem_mark=event.start_mark
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
+def _parse(text: str) -> tuple[yaml.Node | None, Any]:
+    """The document's node tree (for line numbers) and its data, from one parse."""
+    _check_shape(text)
+    loader = _Loader(text)
+    try:
+        root = loader.get_single_node()
+        return root, loader.construct_document(root) if root is not None else None
+    finally:
+        loader.dispose()
+
+
 def read_catalog(path: Path | str) -> CatalogSpec:
     """Read and check a catalog file as a whole; raise `CatalogError` naming every problem."""
     path = Path(path)
@@ -174,8 +247,7 @@ def read_catalog(path: Path | str) -> CatalogSpec:
     except (OSError, UnicodeDecodeError) as error:
         raise CatalogError(path, [Problem(1, "", f"cannot be read: {error}")]) from error
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        root, data = _parse(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark else 1
@@ -204,6 +276,8 @@ def _message(error: dict) -> str:
         return "is not a known field"
     if error["type"] == "missing":
         return "is required"
+    if error["type"] == "value_error":
+        return str(error["ctx"]["error"])
     return error["msg"][0].lower() + error["msg"][1:]
 
 
@@ -271,12 +345,8 @@ def _cross_check(spec: CatalogSpec) -> Iterator[tuple[Loc, str]]:
             at = ("sections", s, "items", i)
             if item.code in codes:
                 yield (*at, "code"), f"{item.code!r} is used by more than one item"
-            for r, role in enumerate(item.roles):
-                if role not in roles:
-                    yield (*at, "roles", r), f"{role!r} is not one of the catalog's roles"
-            for r, source in enumerate(item.sources):
-                if source not in sources:
-                    yield (*at, "sources", r), f"{source!r} is not one of the catalog's sources"
+            for name, known in (("roles", roles), ("sources", sources)):
+                yield from _references(at, name, getattr(item, name), known)
             repeated = _duplicates([prompt.key for prompt in item.prompts])
             for p, prompt in enumerate(item.prompts):
                 if prompt.key in repeated:
@@ -286,6 +356,16 @@ def _cross_check(spec: CatalogSpec) -> Iterator[tuple[Loc, str]]:
     for f, figure in enumerate(spec.figures):
         if figure.source not in sources:
             yield ("figures", f, "source"), f"{figure.source!r} is not one of the catalog's sources"
+
+
+def _references(at: Loc, name: str, used: list[str], known: set[str]) -> Iterator[tuple[Loc, str]]:
+    """An item's roles or sources: each one of the catalog's, and each once."""
+    repeated = _duplicates(used)
+    for index, value in enumerate(used):
+        if value not in known:
+            yield (*at, name, index), f"{value!r} is not one of the catalog's {name}"
+        elif value in repeated:
+            yield (*at, name, index), f"{value!r} is listed more than once"
 
 
 def _prompt_problems(prompt: PromptSpec) -> Iterator[tuple[str, str]]:

@@ -6,6 +6,7 @@ from decimal import Decimal
 from django import forms
 from django.utils import timezone
 
+from accounts.forms import ModelMultipleChoiceField
 from accounts.models import Agency, Role, User
 from checklists.models import Assessment, CatalogVersion, EvidencePrompt, Item, Response
 
@@ -143,7 +144,8 @@ def to_json(value):
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
-        return str(value.normalize()) if value == value.to_integral() else str(value)
+        # As written, without trailing zeros: "100", "1.5"; never the exponent form (1E+2).
+        return format(value.normalize(), "f") if value else "0"
     return value
 
 
@@ -248,7 +250,7 @@ class AssignForm(forms.Form):
     """Bulk assignment; prefixed, so its fields never share an id with the checklist filters."""
 
     prefix = "assign"
-    responses = forms.ModelMultipleChoiceField(queryset=Response.objects.none(), label="Items")
+    responses = ModelMultipleChoiceField(queryset=Response.objects.none(), label="Items")
     owner = forms.ModelChoiceField(queryset=User.objects.none(), label="Assign to")
     target_date = forms.DateField(required=False, widget=DateInput())
 

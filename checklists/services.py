@@ -12,7 +12,7 @@ from typing import Any
 
 import filetype
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -22,7 +22,7 @@ from simple_history.utils import bulk_create_with_history
 
 from accounts.audit import record
 from accounts.models import Agency, AuditEvent, Membership, Role, School, User
-from checklists.catalog import CatalogSpec, PromptSpec, read_catalog
+from checklists.catalog import CatalogError, CatalogSpec, Problem, PromptSpec, read_catalog
 from checklists.models import (
     Assessment,
     AssessmentLocked,
@@ -55,7 +55,18 @@ def catalog_load(*, path: Path | str) -> CatalogLoad:
     the exact items it was started on.
     """
     spec = read_catalog(path)
-    return _catalog_write(spec=spec, source_file=Path(path).name)
+    try:
+        return _catalog_write(spec=spec, source_file=Path(path).name)
+    except ValidationError as error:
+        # The reader checks what the models check; should they ever differ, the file is still
+        # refused as a whole, with the model's own words.
+        fields = error.message_dict if hasattr(error, "error_dict") else {"": error.messages}
+        problems = [
+            Problem(1, "" if field == NON_FIELD_ERRORS else field, message)
+            for field, messages in fields.items()
+            for message in messages
+        ]
+        raise CatalogError(path, problems) from error
 
 
 @transaction.atomic

@@ -247,8 +247,11 @@ def assessment_export(request: HttpRequest, slug: str, pk: int, fmt: str) -> Htt
 
 def _safe_next(request: HttpRequest, default: str) -> str:
     target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(
-        target, {request.get_host()}, request.is_secure()
+    # A path on this site only: redirect() would take "name" without a slash for a view's name.
+    if (
+        target
+        and target.startswith("/")
+        and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure())
     ):
         return target
     return default

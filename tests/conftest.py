@@ -2,17 +2,37 @@
 
 from __future__ import annotations
 
+import os
 from importlib import import_module
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from hypothesis import HealthCheck, Phase
+from hypothesis import settings as hypothesis_settings
 
 from accounts.models import Membership
 from checklists.services import catalog_load
 from tests.factories import AgencyFactory, MembershipFactory, SchoolFactory, UserFactory
 
 SHIPPED_CATALOG = Path(settings.CATALOG_DIR) / "rand-law-enforcement-response.yaml"
+
+# Property-based tests (hostile input): few examples, each a request or a file, and in CI the
+# same examples on every run, so a failure there can be replayed. Examples share one test's
+# database transaction; each rolls its writes back (tests/fuzz.py), hence the health check.
+_FUZZ = {
+    "deadline": None,
+    "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+}
+hypothesis_settings.register_profile("dev", max_examples=25, **_FUZZ)
+hypothesis_settings.register_profile("ci", max_examples=25, derandomize=True, **_FUZZ)
+# HYPOTHESIS_PROFILE=quick: a first look while writing a test, without minimising failures.
+hypothesis_settings.register_profile(
+    "quick", max_examples=10, phases=[Phase.explicit, Phase.reuse, Phase.generate], **_FUZZ
+)
+hypothesis_settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") == "true" else "dev")
+)
 
 
 @pytest.fixture(scope="session", autouse=True)
