@@ -125,9 +125,11 @@ def shoot(browser, base: str) -> list[Path]:
             ".closest('.card').getBoundingClientRect().top + window.scrollY - 16)"
         )
         snap(page, "edit-item", width)
-        for name, path in (("reports", "reports/"), ("people", "people/")):
+        for name, path in (("reports", "reports/"), ("people", "people/"), ("audit", "audit/")):
             page.goto(f"{base}/agencies/harbor-city-pd/{path}")
             snap(page, name, width)
+        page.goto(base + "/accounts/two-factor/")
+        snap(page, "two-factor", width)
         page.goto(base + "/agencies/lakeside-county-so/")
         snap(page, "not-found", width)
         context.close()
