@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,17 @@ from checklists.services import catalog_load
 from tests.factories import AgencyFactory, MembershipFactory, SchoolFactory, UserFactory
 
 SHIPPED_CATALOG = Path(settings.CATALOG_DIR) / "rand-law-enforcement-response.yaml"
+
+# On SQLite the test database is a file rather than memory, so tests can drive it from real
+# threads and from a real task worker process: another process cannot open an in-memory
+# database, and a shared-cache one fails a second writer at once instead of letting it wait.
+_database = settings.DATABASES["default"]
+if _database["ENGINE"] == "django.db.backends.sqlite3" and not _database.setdefault("TEST", {}).get(
+    "NAME"
+):
+    _database["TEST"]["NAME"] = str(
+        Path(tempfile.gettempdir()) / f"test_muster_{os.getpid()}.sqlite3"
+    )
 
 
 @pytest.fixture(autouse=True)
