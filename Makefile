@@ -41,6 +41,7 @@ run: demo
 	@echo "Muster on http://127.0.0.1:8000 (Ctrl-C stops the server and the task worker)"
 	@trap 'kill 0' EXIT; \
 	$(DEV) $(PY) manage.py db_worker --reload & \
+	$(DEV) $(PY) manage.py recover_reports --every 60 & \
 	$(DEV) $(PY) manage.py runserver 127.0.0.1:8000
 
 # The browser tests drive Debian's chromium (never a browser Playwright downloads).
