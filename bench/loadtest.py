@@ -250,7 +250,9 @@ def main() -> int:
         errors = summary(scratch / "locust_stats.csv") + exceptions(scratch)
         for row in csv.DictReader((scratch / "locust_failures.csv").open()):
             print(f"  {row['Occurrences']} x {row['Method']} {row['Name']}: {row['Error']}")
-        print(f"\nLogs and locust CSVs in {scratch}")
+        load = ", ".join(f"{n:.1f}" for n in os.getloadavg())
+        print(f"\nLoad average of the machine after the run: {load} ({os.cpu_count()} CPUs)")
+        print(f"Logs and locust CSVs in {scratch}")
         return 1 if errors else 0
     finally:
         database_drop()
