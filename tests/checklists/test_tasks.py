@@ -203,7 +203,7 @@ def test_a_worker_killed_while_rendering_leaves_a_report_that_is_finished_once(
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
     killed.refresh_from_db()
-    assert (killed.state, killed.attempts, stored_files()) == (Report.State.RUNNING, 1, [])
+    assert (killed.state, killed.attempts, killed.file.name) == (Report.State.RUNNING, 1, "")
 
     time.sleep(LEASE + 0.1)  # the dead worker's lease runs out
     call_command("recover_reports", stdout=StringIO())
