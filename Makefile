@@ -11,7 +11,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3; do \
 	&& { echo $$p; break; }; done)
 DEV := DEBUG=true
 
-.PHONY: help install run serve migrate demo test lint lock vendor clean bench chromium screenshots
+.PHONY: help install run serve migrate demo test lint lock vendor clean bench chromium screenshots loadtest
 
 help:
 	@echo "make run    build the environment, load the catalog and demo data, serve on 127.0.0.1:8000"
@@ -19,6 +19,7 @@ help:
 	@echo "make lint   ruff and the missing-migration check"
 	@echo "make lock   re-resolve requirements*.txt from pyproject.toml"
 	@echo "make bench  server time of the main pages for a large agency (scratch database)"
+	@echo "make loadtest  50 users for 60 s against gunicorn and PostgreSQL (scratch database)"
 	@echo "make screenshots  pictures of the main pages and a signed report, in docs/screenshots/"
 
 $(VENV)/.installed: requirements-dev.txt
@@ -41,6 +42,7 @@ run: demo
 	@echo "Muster on http://127.0.0.1:8000 (Ctrl-C stops the server and the task worker)"
 	@trap 'kill 0' EXIT; \
 	$(DEV) $(PY) manage.py db_worker --reload & \
+	$(DEV) $(PY) manage.py recover_reports --every 60 & \
 	$(DEV) $(PY) manage.py runserver 127.0.0.1:8000
 
 # The browser tests drive Debian's chromium (never a browser Playwright downloads).
@@ -58,6 +60,10 @@ screenshots: install chromium
 
 bench: install
 	$(PY) bench/run.py
+
+# Needs a PostgreSQL server where the muster role may create databases (LOADTEST_POSTGRES).
+loadtest: install
+	$(PY) bench/loadtest.py
 
 lint: install
 	$(BIN)/ruff check .

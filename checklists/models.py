@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from pathlib import PurePath
 
 from django.conf import settings
@@ -583,8 +583,21 @@ class SignOff(models.Model):
         raise TypeError("A sign-off is never deleted.")
 
 
+class ReportQuerySet(models.QuerySet):
+    def stalled(self, *, now=None) -> ReportQuerySet:
+        """Renders whose lease ran out: the worker that claimed them died or hung."""
+        cutoff = (now or timezone.now()) - Report.lease()
+        return self.filter(state=Report.State.RUNNING).filter(
+            models.Q(started_at__lt=cutoff) | models.Q(started_at__isnull=True)
+        )
+
+
 class Report(models.Model):
-    """A signed report, rendered once in the background and served from storage afterwards."""
+    """A signed report, rendered once in the background and served from storage afterwards.
+
+    A render holds the row for `REPORT_RENDER_LEASE` seconds from `started_at`; after that, a
+    render that never finished is taken to be lost and is queued again (`reports_recover`).
+    """
 
     class Edition(models.TextChoices):
         FULL = "full", "Full report (Law Enforcement Sensitive)"
@@ -606,7 +619,12 @@ class Report(models.Model):
     task_id = models.CharField(max_length=64, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the last render began."
+    )
     rendered_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ReportQuerySet.as_manager()
 
     class Meta:
         ordering = ["sign_off", "edition"]
@@ -618,3 +636,15 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_edition_display()} of {self.sign_off.assessment}"
+
+    @staticmethod
+    def lease() -> timedelta:
+        return timedelta(seconds=settings.REPORT_RENDER_LEASE)
+
+    def is_being_rendered(self, *, now=None) -> bool:
+        """A render claimed the row and its lease has not run out."""
+        return (
+            self.state == self.State.RUNNING
+            and self.started_at is not None
+            and self.started_at >= (now or timezone.now()) - self.lease()
+        )

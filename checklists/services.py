@@ -771,44 +771,87 @@ def assessment_reopen(*, assessment: Assessment, by: User) -> Assessment:
 def report_render(*, report: Report) -> Report:
     """Render, sign and store a signed report, once: a finished report is never rendered again.
 
-    The row is claimed in its own transaction, so a second worker finds it running or done; a
-    failure is recorded on the row for the page to show, and a lead may retry it.
+    The row is claimed in its own transaction, so a second worker finds it being rendered (and
+    leaves it) or done. Should two renders still overlap — the first outlived its lease and was
+    queued again — the row is locked to store the file, and only the first to finish stores
+    one. A failure is recorded on the row for the page to show, and a lead may retry it.
     """
     from checklists.report import report_pdf
     from checklists.signing import sign_pdf
 
-    with transaction.atomic():
-        report = (
-            Report.objects.select_for_update(of=("self",))
-            .select_related("sign_off__assessment__agency")
-            .get(pk=report.pk)
-        )
-        if report.state == Report.State.DONE:
-            return report
-        report.state, report.attempts, report.error = Report.State.RUNNING, report.attempts + 1, ""
-        report.save(update_fields=["state", "attempts", "error"])
-    sign_off = report.sign_off
+    claimed = _report_claim(report)
+    if claimed is None:
+        return Report.objects.get(pk=report.pk)
+    sign_off = claimed.sign_off
     try:
-        pdf = report_pdf(sign_off.assessment, edition=report.edition, sign_off=sign_off)
+        pdf = report_pdf(sign_off.assessment, edition=claimed.edition, sign_off=sign_off)
         signed = sign_pdf(
             pdf,
             reason=f"Sign-off by {sign_off.typed_name}",
             location=sign_off.assessment.agency.name,
         )
     except Exception as error:
-        Report.objects.filter(pk=report.pk).update(
-            state=Report.State.FAILED, error=f"{type(error).__name__}: {error}"
-        )
+        # Only this attempt's own claim: a newer attempt may be under way.
+        Report.objects.filter(
+            pk=claimed.pk, state=Report.State.RUNNING, attempts=claimed.attempts
+        ).update(state=Report.State.FAILED, error=f"{type(error).__name__}: {error}")
         raise
-    with transaction.atomic():
-        report = Report.objects.select_for_update(of=("self",)).get(pk=report.pk)
-        if report.state != Report.State.DONE:
-            name = f"muster-{sign_off.assessment.agency.slug}-{sign_off.assessment.pk}-r{sign_off.assessment.revision}-{report.edition}.pdf"
-            report.file.save(name, ContentFile(signed), save=False)
-            report.sha256, report.size = hashlib.sha256(signed).hexdigest(), len(signed)
-            report.state, report.rendered_at = Report.State.DONE, timezone.now()
-            report.save()
+    return _report_store(claimed, signed)
+
+
+@transaction.atomic
+def _report_claim(report: Report) -> Report | None:
+    """Mark the report as being rendered by us, unless it is done or someone else holds it."""
+    report = (
+        Report.objects.select_for_update(of=("self",))
+        .select_related("sign_off__assessment__agency")
+        .get(pk=report.pk)
+    )
+    if report.state == Report.State.DONE or report.is_being_rendered():
+        return None
+    report.state, report.attempts, report.error = Report.State.RUNNING, report.attempts + 1, ""
+    report.started_at = timezone.now()
+    report.save(update_fields=["state", "attempts", "error", "started_at"])
     return report
+
+
+@transaction.atomic
+def _report_store(claimed: Report, signed: bytes) -> Report:
+    report = Report.objects.select_for_update(of=("self",)).get(pk=claimed.pk)
+    if report.state == Report.State.DONE:
+        return report
+    assessment = claimed.sign_off.assessment
+    name = f"muster-{assessment.agency.slug}-{assessment.pk}-r{assessment.revision}-{report.edition}.pdf"
+    report.file.save(name, ContentFile(signed), save=False)
+    report.sha256, report.size = hashlib.sha256(signed).hexdigest(), len(signed)
+    report.state, report.error, report.rendered_at = Report.State.DONE, "", timezone.now()
+    report.save()
+    return report
+
+
+@transaction.atomic
+def reports_recover() -> list[Report]:
+    """Queue again the renders that were lost; returns the reports queued.
+
+    The task worker does not resume a task whose process died (killed, out of memory, the
+    machine restarted): its report would stay "rendering" for ever. A render that outlived its
+    lease, and a waiting report whose task is no longer queued, are queued again. Rendering is
+    idempotent, so queueing one report twice costs at most a wasted render.
+    """
+    from checklists.tasks import report_render_enqueue, report_render_queued
+
+    cutoff = timezone.now() - Report.lease()
+    locked = Report.objects.select_for_update(of=("self",)).order_by("pk")
+    lost = list(locked.stalled()) + [
+        report
+        for report in locked.filter(state=Report.State.PENDING, created_at__lt=cutoff)
+        if not report_render_queued(report=report)
+    ]
+    for report in lost:
+        report.state, report.task_id = Report.State.PENDING, ""
+        report.save(update_fields=["state", "task_id"])
+    transaction.on_commit(lambda: [report_render_enqueue(report=r) for r in lost])
+    return lost
 
 
 @transaction.atomic

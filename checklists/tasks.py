@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.tasks import task
+from django.tasks import TaskResultStatus, task
+from django.tasks.exceptions import TaskResultDoesNotExist
 
 from checklists.models import Report
 
@@ -18,3 +19,19 @@ def report_render_task(report_id: int) -> str:
 def report_render_enqueue(*, report: Report) -> None:
     result = report_render_task.enqueue(report.pk)
     Report.objects.filter(pk=report.pk, task_id="").update(task_id=str(result.id))
+
+
+def report_render_queued(*, report: Report) -> bool:
+    """Whether the report's render task still waits in the queue.
+
+    A backend that cannot look a task up (the immediate one, in tests) is trusted to have it.
+    """
+    if not report.task_id:
+        return False
+    if not report_render_task.get_backend().supports_get_result:
+        return True
+    try:
+        result = report_render_task.get_result(report.task_id)
+    except TaskResultDoesNotExist:
+        return False
+    return result.status == TaskResultStatus.READY

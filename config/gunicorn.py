@@ -15,6 +15,10 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8001")
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 timeout = 60
+# Keep idle connections longer than the proxy or load balancer in front keeps its own (nginx's
+# upstream keepalive and AWS ALB's idle timeout are 60 s): gunicorn's default of 2 s closes
+# connections just as a client reuses them, which it sees as a reset (a 502 behind a proxy).
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "75"))
 preload_app = True
 accesslog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -222,6 +222,9 @@ REPORT_SIGNING_KEY = env.path(
 REPORT_SIGNING_CERT = env.path(
     "REPORT_SIGNING_CERT", default=BASE_DIR / "var" / "signing" / "muster.crt"
 )
+# Seconds a report render may take before it is presumed lost (its worker died) and is queued
+# again by `manage.py recover_reports`. Far longer than any real render.
+REPORT_RENDER_LEASE = env.int("REPORT_RENDER_LEASE", default=600)
 
 # Evidence files: the largest upload accepted, in bytes.
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from importlib import import_module
 from pathlib import Path
 
@@ -55,6 +56,18 @@ def _plain_http_and_static_sources():
         WHITENOISE_USE_FINDERS=True,
     ):
         yield
+
+
+# On SQLite the test database is a file rather than memory, so tests can drive it from real
+# threads and from a real task worker process: another process cannot open an in-memory
+# database, and a shared-cache one fails a second writer at once instead of letting it wait.
+_database = settings.DATABASES["default"]
+if _database["ENGINE"] == "django.db.backends.sqlite3" and not _database.setdefault("TEST", {}).get(
+    "NAME"
+):
+    _database["TEST"]["NAME"] = str(
+        Path(tempfile.gettempdir()) / f"test_muster_{os.getpid()}.sqlite3"
+    )
 
 
 @pytest.fixture(autouse=True)

@@ -27,7 +27,10 @@ WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 PASSWORD = "correct-horse-battery"
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's event loop stays running on the main thread while the
+# browser is open, and would break every later test that runs asyncio (pyHanko's signing and
+# validation) — pytest-django runs the transactional tests after these.
+@pytest.fixture(scope="module")
 def browser():
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)

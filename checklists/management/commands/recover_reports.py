@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import time
+
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+
+from checklists.services import reports_recover
+
+
+class Command(BaseCommand):
+    help = (
+        "Queue again the signed reports whose render was lost: a task worker died while "
+        "rendering (past REPORT_RENDER_LEASE seconds), or a report's task left the queue "
+        "unrun. Run it when the worker starts and then every minute or so (--every 60)."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--every",
+            type=float,
+            default=0,
+            metavar="SECONDS",
+            help="keep running, sweeping every SECONDS (default: sweep once and exit)",
+        )
+
+    def handle(self, *args, every: float, **options) -> None:
+        while True:
+            for report in reports_recover():
+                self.stdout.write(f"Queued again: {report} (report {report.pk})")
+            if every <= 0:
+                return
+            time.sleep(every)
+            close_old_connections()  # as between requests: drop a connection gone stale
