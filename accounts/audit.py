@@ -11,8 +11,6 @@ arrive as Django's (and django-axes') signals, connected in `AccountsConfig.read
 
 from __future__ import annotations
 
-import csv
-import io
 import ipaddress
 import json
 from collections.abc import Callable, Iterator
@@ -24,6 +22,7 @@ from django.http import HttpRequest, HttpResponse
 
 from accounts import lockout
 from accounts.models import Agency, AuditEvent, User
+from accounts.spreadsheets import csv_lines
 
 Action = AuditEvent.Action
 USER_AGENT_LENGTH = AuditEvent._meta.get_field("user_agent").max_length
@@ -200,21 +199,8 @@ CSV_COLUMNS = [
 def events_csv(events) -> Iterator[str]:
     """The events as CSV text, row by row, for a streaming response. No cell can run as a
     spreadsheet formula: the log holds text that anyone could have typed (an address tried)."""
-    from checklists.exports import safe_cell
-
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-
-    def flush() -> str:
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text
-
-    writer.writerow(CSV_COLUMNS)
-    yield flush()
-    for event in events.select_related("actor").iterator(chunk_size=500):
-        row = [
+    rows = (
+        [
             event.at.isoformat(),
             event.action,
             event.summary,
@@ -226,5 +212,6 @@ def events_csv(events) -> Iterator[str]:
             event.user_agent,
             json.dumps(event.details, sort_keys=True) if event.details else "",
         ]
-        writer.writerow([safe_cell(value) for value in row])
-        yield flush()
+        for event in events.select_related("actor").iterator(chunk_size=500)
+    )
+    return csv_lines(CSV_COLUMNS, rows)

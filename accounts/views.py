@@ -419,29 +419,28 @@ def audit_log_export(request: HttpRequest, slug: str) -> HttpResponse:
     return response
 
 
-class PasswordChangeView(auth_views.PasswordChangeView):
-    """Django's, with the change recorded in the audit log in the same transaction."""
+class _PasswordRecorded:
+    """A Django password view whose new password is recorded in the audit log, in the same
+    transaction as the change."""
+
+    action: str
+    summary: str
 
     def form_valid(self, form):
         with transaction.atomic():
             response = super().form_valid(form)
             user = form.user
-            summary = f"{user.email} changed their password"
             audit.record_for_person(
-                AuditEvent.Action.PASSWORD_CHANGED, user=user, actor=user, summary=summary
+                self.action, user=user, actor=user, summary=self.summary.format(email=user.email)
             )
         return response
 
 
-class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
-    """Django's, with the new password set by an emailed link recorded in the audit log."""
+class PasswordChangeView(_PasswordRecorded, auth_views.PasswordChangeView):
+    action = AuditEvent.Action.PASSWORD_CHANGED
+    summary = "{email} changed their password"
 
-    def form_valid(self, form):
-        with transaction.atomic():
-            response = super().form_valid(form)
-            user = form.user
-            summary = f"{user.email} set a new password from a reset link"
-            audit.record_for_person(
-                AuditEvent.Action.PASSWORD_RESET, user=user, actor=user, summary=summary
-            )
-        return response
+
+class PasswordResetConfirmView(_PasswordRecorded, auth_views.PasswordResetConfirmView):
+    action = AuditEvent.Action.PASSWORD_RESET
+    summary = "{email} set a new password from a reset link"

@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 
+from accounts.spreadsheets import csv_lines
 from checklists.models import Assessment, EvidencePrompt, Response
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 COLUMNS = [
     "code", "title", "section", "scope", "school", "status", "carried_over", "owner",
     "target_date", "overdue", "evidence", "attachments", "notes", "justification",
     "updated_by", "updated_at",
 ]  # fmt: skip
-
-
-def safe_cell(value) -> str:
-    """A spreadsheet must never run a cell as a formula: prefix such cells with a quote."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
 def _responses(assessment: Assessment):
@@ -67,24 +59,16 @@ def response_record(response: Response) -> dict:
 
 def assessment_csv(assessment: Assessment) -> Iterator[str]:
     """The CSV text, row by row, for a streaming response."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
 
-    def flush() -> str:
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text
+    def rows() -> Iterator[list]:
+        for response in _responses(assessment):
+            record = response_record(response)
+            record["attachments"] = "; ".join(
+                f"{a['name']} (sha256 {a['sha256']})" for a in record["attachments"]
+            )
+            yield [record[column] for column in COLUMNS]
 
-    writer.writerow(COLUMNS)
-    yield flush()
-    for response in _responses(assessment):
-        record = response_record(response)
-        record["attachments"] = "; ".join(
-            f"{a['name']} (sha256 {a['sha256']})" for a in record["attachments"]
-        )
-        writer.writerow([safe_cell(record[column]) for column in COLUMNS])
-        yield flush()
+    return csv_lines(COLUMNS, rows())
 
 
 def assessment_json(assessment: Assessment) -> dict:
