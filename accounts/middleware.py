@@ -1,7 +1,7 @@
 """Sign-in middleware: a session's absolute time limit, and the two-factor step.
 
-The idle limit is Django's own (SESSION_COOKIE_AGE with SESSION_SAVE_EVERY_REQUEST);
-SessionLimitMiddleware adds the absolute one, which Django does not have. TwoFactorMiddleware
+SessionLimitMiddleware keeps the idle limit (SESSION_COOKIE_AGE) moving on while the person is
+active, and adds the absolute one, which Django does not have. TwoFactorMiddleware
 holds a half-signed-in person at the two-factor step until it is done.
 """
 
@@ -23,13 +23,17 @@ from django_htmx.http import HttpResponseClientRedirect
 from accounts import two_factor
 
 SIGNED_IN_AT = "muster_signed_in_at"
+SEEN_AT = "muster_seen_at"
 
 
 class SessionLimitMiddleware:
-    """Signs out a session SESSION_ABSOLUTE_AGE seconds after it signed in.
+    """Signs out a session SESSION_ABSOLUTE_AGE seconds after it signed in, and keeps the idle
+    limit (SESSION_COOKIE_AGE) moving on while the person is active.
 
     The sign-in time is recorded on the response that signs in, whichever view did it. A
     signed-in session without one (made before this limit existed) starts its clock now.
+    Activity is written at most once per SESSION_IDLE_REFRESH seconds: saving the session is what
+    moves its expiry on, and a write on every click would cost every request three queries.
     """
 
     def __init__(self, get_response) -> None:
@@ -48,8 +52,12 @@ class SessionLimitMiddleware:
                 return HttpResponseClientRedirect(login.url)
             return login
         response = self.get_response(request)
-        if request.user.is_authenticated and SIGNED_IN_AT not in request.session:
-            request.session[SIGNED_IN_AT] = int(time.time())
+        if request.user.is_authenticated:
+            now = int(time.time())
+            session = request.session
+            session.setdefault(SIGNED_IN_AT, now)
+            if now - session.get(SEEN_AT, 0) >= settings.SESSION_IDLE_REFRESH:
+                session[SEEN_AT] = now
         return response
 
     @staticmethod

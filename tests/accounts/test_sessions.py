@@ -10,7 +10,7 @@ from django.contrib.sessions.models import Session
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.middleware import SIGNED_IN_AT
+from accounts.middleware import SEEN_AT, SIGNED_IN_AT
 
 PASSWORD = "correct-horse-battery"  # the factories' password
 
@@ -30,15 +30,32 @@ def test_signing_in_records_the_time(signed_in):
     assert abs(signed_in.session[SIGNED_IN_AT] - time.time()) < 60
 
 
-def test_each_request_moves_the_idle_expiry_on(signed_in):
-    Session.objects.filter(pk=stored_session(signed_in).pk).update(
-        expire_date=timezone.now() + timedelta(minutes=5)
+def _last_seen_minutes_ago(client, minutes: float) -> None:
+    session = client.session
+    session[SEEN_AT] = int(time.time() - minutes * 60)
+    session.save()
+    Session.objects.filter(pk=stored_session(client).pk).update(
+        expire_date=timezone.now() + timedelta(minutes=30 - minutes)
     )
+
+
+def test_each_request_moves_the_idle_expiry_on(signed_in):
+    _last_seen_minutes_ago(signed_in, 25)
 
     assert signed_in.get(reverse("password_change")).status_code == 200
 
     remaining = stored_session(signed_in).expire_date - timezone.now()
     assert timedelta(minutes=29) < remaining <= timedelta(minutes=30)
+
+
+def test_requests_within_a_minute_do_not_write_the_session(signed_in):
+    signed_in.get(reverse("password_change"))  # the first request after sign-in records it
+    expiry = stored_session(signed_in).expire_date
+
+    time.sleep(1.1)  # the stored expiry has a resolution of a second
+    signed_in.get(reverse("password_change"))
+
+    assert stored_session(signed_in).expire_date == expiry
 
 
 def test_thirty_minutes_without_a_request_ends_the_session(signed_in):
