@@ -375,14 +375,19 @@ def _change_rows(changes, names: dict, prompts: dict) -> list[tuple[str, str, st
     return rows
 
 
+def _open_stored(file):
+    """A stored file, opened for download: one lost from storage is a 404, not a crash."""
+    try:
+        return file.open("rb")
+    except FileNotFoundError as error:
+        raise Http404("The stored file is missing.") from error
+
+
 @require_safe
 def attachment_download(request: HttpRequest, slug: str, pk: int) -> FileResponse:
     agency = get_agency(request, slug)
     attachment = get_attachment(request, agency, pk)
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError as error:
-        raise Http404("The stored file is missing.") from error
+    handle = _open_stored(attachment.file)
     record(
         AuditEvent.Action.EVIDENCE_DOWNLOADED,
         agency=agency,
@@ -617,7 +622,7 @@ def report_download(request: HttpRequest, slug: str, pk: int) -> FileResponse:
     )
     if report.state != Report.State.DONE:
         raise Http404("This report is not ready yet.")
-    handle = report.file.open("rb")
+    handle = _open_stored(report.file)
     record(
         AuditEvent.Action.REPORT_DOWNLOADED,
         agency=agency,

@@ -472,3 +472,14 @@ def test_reports_page_queries_do_not_grow_with_sign_offs(
     five = count_queries(lambda: client.get(url("report_list", agency)))
 
     assert one == five
+
+
+def test_a_signed_report_lost_from_storage_is_a_404_not_a_crash(
+    client_for, agency, complete_assessment, lead, django_capture_on_commit_callbacks
+):
+    report = sign(complete_assessment, lead, django_capture_on_commit_callbacks).reports.first()
+    report.file.storage.delete(report.file.name)
+
+    response = client_for(lead).get(url("report_download", agency, report.pk))
+
+    assert response.status_code == 404
