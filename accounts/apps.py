@@ -7,6 +7,8 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "accounts"
     verbose_name = "Agencies and people"
+    # The pages under each entry of the main navigation (accounts.templatetags.muster).
+    nav_pages = {"people": ("people",)}
 
     def ready(self) -> None:
         # Sign-ins, sign-outs and lockouts happen inside Django and django-axes: their signals

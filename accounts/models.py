@@ -154,6 +154,12 @@ class SchoolQuerySet(models.QuerySet["School"]):
     def active(self) -> SchoolQuerySet:
         return self.filter(is_active=True)
 
+    def for_member(self, membership: Membership) -> SchoolQuerySet:
+        """The schools a member works on: an SRO the schools they serve, everyone else all."""
+        if membership.access == Membership.Access.SRO:
+            return self.filter(pk__in=membership.school_ids)
+        return self
+
 
 class School(models.Model):
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="schools")

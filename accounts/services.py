@@ -280,13 +280,10 @@ def membership_remove(*, membership: Membership, by: User) -> None:
 
 @transaction.atomic
 def school_create(*, agency: Agency, by: User, **fields) -> School:
-    """Add a school; an active one gets its rows in every open assessment at once."""
-    from checklists.services import school_responses_ensure
-
+    """Add a school (its checklist rows are the assessments' business: `school_add`)."""
     school = School(agency=agency, **fields)
     school.full_clean()
     school.save()
-    school_responses_ensure(school=school)
     record(
         Action.SCHOOL_ADDED, agency=agency, actor=by, target=school, summary=f"Added {school.name}"
     )
@@ -295,16 +292,13 @@ def school_create(*, agency: Agency, by: User, **fields) -> School:
 
 @transaction.atomic
 def school_update(*, school: School, by: User, **fields) -> School:
-    """Change a school; reactivating it fills in any rows it missed while inactive."""
-    from checklists.services import school_responses_ensure
-
+    """Change a school, recording what changed."""
     # Read the stored values: a bound ModelForm has already changed the instance in memory.
     stored = School.objects.select_for_update().get(pk=school.pk)
     for name, value in fields.items():
         setattr(school, name, value)
     school.full_clean()
     school.save()
-    school_responses_ensure(school=school)
     if changes := _changes({name: getattr(stored, name) for name in fields}, fields):
         archived = changes.get("is_active") == [True, False]
         record(

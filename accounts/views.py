@@ -14,33 +14,31 @@ from django.http import (
     Http404,
     HttpRequest,
     HttpResponse,
-    HttpResponseNotAllowed,
     StreamingHttpResponse,
 )
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.util import random_hex
 
 from accounts import audit, services, two_factor
-from accounts.access import get_agency, get_invitation, get_member, get_membership, get_school
+from accounts.access import get_agency, get_invitation, get_member, get_membership
 from accounts.forms import (
     AcceptInvitationForm,
     AgencyForm,
     AuditFilterForm,
     InvitationForm,
     MembershipForm,
-    SchoolForm,
     TwoFactorCodeForm,
     TwoFactorDisableForm,
     TwoFactorEnrolForm,
 )
 from accounts.lockout import locked_out_usernames
 from accounts.models import AuditEvent, Invitation, User
+from accounts.redirects import safe_next
 
 
 @require_safe
@@ -49,55 +47,6 @@ def home(request: HttpRequest) -> HttpResponse:
     if len(memberships) == 1:
         return redirect(memberships[0].agency)
     return render(request, "accounts/home.html", {"memberships": memberships})
-
-
-@require_safe
-def school_list(request: HttpRequest, slug: str) -> HttpResponse:
-    agency = get_agency(request, slug)
-    context = {
-        "agency": agency,
-        "schools": agency.schools.prefetch_related("memberships__user"),
-        "can_manage": request.user.has_perm("accounts.manage_schools", agency),
-    }
-    return render(request, "accounts/school_list.html", context)
-
-
-def _save_school(form: SchoolForm, save) -> bool:
-    if not form.is_valid():
-        return False
-    try:
-        save(**form.cleaned_data)
-    except ValidationError as error:
-        form.add_error(None, error)
-        return False
-    return True
-
-
-@require_http_methods(["GET", "POST"])
-def school_create(request: HttpRequest, slug: str) -> HttpResponse:
-    agency = get_agency(request, slug, "accounts.manage_schools")
-    form = SchoolForm(request.POST or None, agency=agency)
-    if request.method == "POST" and _save_school(
-        form, lambda **data: services.school_create(agency=agency, by=request.user, **data)
-    ):
-        messages.success(request, f"{form.cleaned_data['name']} was added.")
-        return redirect("school_list", slug=agency.slug)
-    return render(request, "accounts/school_form.html", {"agency": agency, "form": form})
-
-
-@require_http_methods(["GET", "POST"])
-def school_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    agency = get_agency(request, slug)
-    school = get_school(request, agency, pk, "accounts.manage_schools")
-    form = SchoolForm(request.POST or None, instance=school, agency=agency)
-    if request.method == "POST" and _save_school(
-        form, lambda **data: services.school_update(school=school, by=request.user, **data)
-    ):
-        messages.success(request, f"{school.name} was saved.")
-        return redirect("school_list", slug=agency.slug)
-    return render(
-        request, "accounts/school_form.html", {"agency": agency, "form": form, "school": school}
-    )
 
 
 @require_safe
@@ -118,11 +67,10 @@ def people(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "accounts/people.html", context)
 
 
+@require_POST
 def membership_unlock(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     agency = get_agency(request, slug)
     membership = get_member(request, agency, pk, "accounts.unlock_member")
-    if request.method != "POST":  # after the access check, so another agency's gets a 404
-        return HttpResponseNotAllowed(["POST"])
     services.account_unlock(membership=membership, by=request.user)
     messages.success(request, f"{membership.user} can sign in again.")
     return redirect("people", slug=agency.slug)
@@ -150,11 +98,10 @@ def invite(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "accounts/invite.html", context)
 
 
+@require_POST
 def invitation_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     agency = get_agency(request, slug)
     invitation = get_invitation(request, agency, pk, "accounts.manage_people")
-    if request.method != "POST":  # after the access check, so another agency's gets a 404
-        return HttpResponseNotAllowed(["POST"])
     services.invitation_revoke(invitation=invitation, by=request.user)
     messages.success(request, f"The invitation of {invitation.email} was withdrawn.")
     return redirect("people", slug=agency.slug)
@@ -260,11 +207,7 @@ NEW_CODES = "two_factor_new_codes"
 
 
 def _next_url(request: HttpRequest) -> str:
-    url = request.POST.get("next") or request.GET.get("next")
-    safe = url and url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    return url if safe else resolve_url(settings.LOGIN_REDIRECT_URL)
+    return safe_next(request, resolve_url(settings.LOGIN_REDIRECT_URL))
 
 
 @never_cache

@@ -38,6 +38,8 @@ import django  # noqa: E402
 
 django.setup()
 
+from demo.assessments import sample_answer  # noqa: E402
+from checklists.assessments.services import assessment_start, assessment_start_next  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import transaction  # noqa: E402
@@ -45,10 +47,8 @@ from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
-from accounts.demo import sample_answer  # noqa: E402
 from accounts.models import Agency, Membership, School, User  # noqa: E402
 from checklists.models import Assessment, CatalogVersion, Response  # noqa: E402
-from checklists.services import assessment_start, assessment_start_next  # noqa: E402
 
 SCHOOLS, PAST, RUNS = 200, 3, 30
 S = Response.Status
@@ -118,8 +118,8 @@ def timed(call, runs: int = RUNS) -> tuple[float, float]:
 
 def report_bench(lead: User) -> bool:
     """Report render time at two sizes, beside WeasyPrint alone on the same finished HTML."""
-    from checklists.report import html_to_pdf, report_html
-    from checklists.snapshot import assessment_snapshot, canonical
+    from checklists.signoff.pdf import html_to_pdf, report_html
+    from checklists.signoff.snapshot import assessment_snapshot, canonical
 
     rng = random.Random(11)  # noqa: S311 — repeatable bench data
     version = CatalogVersion.objects.latest("number")
@@ -163,7 +163,7 @@ def report_bench(lead: User) -> bool:
 
 def _render(assessment: Assessment, snapshot: str) -> bytes:
     """The whole path: our data and templating, then WeasyPrint."""
-    from checklists.report import html_to_pdf, report_html
+    from checklists.signoff.pdf import html_to_pdf, report_html
 
     return html_to_pdf(report_html(assessment, edition="full"), snapshot=snapshot)
 

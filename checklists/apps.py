@@ -7,3 +7,11 @@ class ChecklistsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "checklists"
     verbose_name = "Checklists"
+    # The pages under each entry of the main navigation (accounts.templatetags.muster).
+    nav_pages = {
+        "dashboard": ("agency_detail",),
+        "reports": ("report_", "assessment_reports", "assessment_report_draft"),
+        "my-schools": ("school_",),
+        "checklist": ("assessment_", "response_", "attachment_"),
+        "catalog": ("catalog_",),
+    }

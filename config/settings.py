@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "accounts",
     "checklists",
+    "demo",
 ]
 
 MIDDLEWARE = [

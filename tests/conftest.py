@@ -8,12 +8,12 @@ from importlib import import_module
 from pathlib import Path
 
 import pytest
+from checklists.catalog.services import catalog_load
 from django.conf import settings
 from hypothesis import HealthCheck, Phase
 from hypothesis import settings as hypothesis_settings
 
 from accounts.models import Membership
-from checklists.services import catalog_load
 from tests.factories import AgencyFactory, MembershipFactory, SchoolFactory, UserFactory
 
 SHIPPED_CATALOG = Path(settings.CATALOG_DIR) / "rand-law-enforcement-response.yaml"
@@ -172,7 +172,7 @@ PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 @pytest.fixture
 def assessment(catalog_version, agency, lead, school, other_school):
-    from checklists.services import assessment_start
+    from checklists.assessments.services import assessment_start
 
     return assessment_start(
         agency=agency,
@@ -200,7 +200,7 @@ def _media_in_tmp(settings, tmp_path):
 
 @pytest.fixture(scope="session")
 def _signing_pair(tmp_path_factory):
-    from checklists.signing import signing_pair_create
+    from checklists.signoff.signing import signing_pair_create
 
     folder = tmp_path_factory.mktemp("signing")
     signing_pair_create(folder / "test.key", folder / "test.crt", common_name="Muster test signing")

@@ -1,24 +1,36 @@
 from __future__ import annotations
 
+from functools import cache
+
 from django import template
+from django.apps import apps
 
 register = template.Library()
 
-# The main navigation's entries, and the URL names (or name prefixes) of the pages under each.
-NAV_PAGES = {
-    "dashboard": ("agency_detail",),
-    "reports": ("report_", "assessment_reports", "assessment_report_draft"),
-    "my-schools": ("school_",),
-    "checklist": ("assessment_", "response_", "attachment_"),
-    "people": ("people",),
-    "catalog": ("catalog_",),
-}
+
+@cache
+def nav_pages() -> list[tuple[str, str]]:
+    """(URL name or name prefix, main navigation entry) pairs that the apps declare.
+
+    Each app's AppConfig lists the pages under each entry of the main navigation as
+    `nav_pages`, so this tag knows no app above accounts.
+    """
+    return [
+        (name, section)
+        for config in apps.get_app_configs()
+        for section, names in getattr(config, "nav_pages", {}).items()
+        for name in names
+    ]
 
 
 @register.filter
 def nav_section(url_name: str | None) -> str:
-    """The main navigation entry a page sits under ("" for pages outside it)."""
-    for section, names in NAV_PAGES.items():
-        if any((url_name or "").startswith(name) for name in names):
-            return section
-    return ""
+    """The main navigation entry a page sits under ("" for pages outside it).
+
+    The longest matching name wins, so "assessment_reports" sits under reports although
+    "assessment_" is the checklist's.
+    """
+    matches = [
+        (len(name), section) for name, section in nav_pages() if (url_name or "").startswith(name)
+    ]
+    return max(matches)[1] if matches else ""

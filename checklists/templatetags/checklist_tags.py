@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import template
 from django.utils.safestring import mark_safe
 
-from checklists.models import EvidencePrompt
+from checklists.catalog.models import EvidencePrompt
 
 register = template.Library()
 
@@ -11,14 +11,7 @@ register = template.Library()
 @register.filter
 def get_answer(answers: dict, prompt: EvidencePrompt) -> str:
     """An evidence answer as a person reads it."""
-    value = answers.get(prompt.key)
-    if value is None or value == "":
-        return ""
-    if prompt.kind == EvidencePrompt.Kind.BOOLEAN:
-        return "Yes" if value else "No"
-    if prompt.kind == EvidencePrompt.Kind.NUMBER and prompt.unit:
-        return f"{value} {prompt.unit}"
-    return str(value)
+    return prompt.answer_text(answers)
 
 
 @register.filter

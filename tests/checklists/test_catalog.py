@@ -7,7 +7,7 @@ from textwrap import dedent
 
 import pytest
 
-from checklists.catalog import CatalogError, read_catalog
+from checklists.catalog.reader import CatalogError, read_catalog
 from tests.conftest import SHIPPED_CATALOG
 
 MINIMAL = dedent(

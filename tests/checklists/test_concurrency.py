@@ -13,6 +13,8 @@ import time
 from collections.abc import Callable
 
 import pytest
+from checklists.assessments.services import ResponseConflict, response_update
+from checklists.signoff.services import assessment_sign_off, assessment_submit
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
@@ -20,12 +22,6 @@ from django.urls import reverse
 
 from accounts.models import Membership
 from checklists.models import Assessment, Response, SignOff
-from checklists.services import (
-    ResponseConflict,
-    assessment_sign_off,
-    assessment_submit,
-    response_update,
-)
 from tests.checklists.test_services_assessments import response_for
 from tests.factories import MembershipFactory, UserFactory
 

@@ -336,7 +336,7 @@ def test_next_assessment_form_takes_hostile_input(client_for, agency, lead, asse
     )
 )
 def test_sign_off_form_takes_hostile_input(client_for, agency, lead, complete_assessment, post):
-    from checklists.services import assessment_submit
+    from checklists.signoff.services import assessment_submit
 
     assessment_submit(assessment=complete_assessment, by=lead)
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from checklists.assessments.services import response_update
 from django.urls import reverse
 
 from accounts.models import Agency, School, User
 from checklists.models import Response
-from checklists.services import response_update
 from tests.checklists.test_services_assessments import response_for
 from tests.checklists.test_signoff import pdf_text
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from checklists import scoring
+from checklists.assessments import scoring
 from checklists.models import Response
 
 S = Response.Status

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from checklists.assessments.evidence import attachment_add
+from checklists.assessments.models import AssessmentLocked
+from checklists.assessments.services import ResponseConflict, assessment_start_next, response_update, responses_assign
 from django.core.exceptions import ValidationError
 
-from accounts.services import school_create, school_update
+from checklists.assessments.services import school_add, school_change
 from checklists.models import Assessment, Attachment, Item, Response
-from checklists.services import (
-    AssessmentLocked,
-    ResponseConflict,
-    assessment_start_next,
-    attachment_add,
-    response_update,
-    responses_assign,
-)
 from tests.conftest import PDF_BYTES, PNG_BYTES
 from tests.factories import SchoolFactory
 
@@ -59,7 +54,7 @@ def test_start_creates_one_row_per_agency_item_and_per_school_item_and_active_sc
 
 
 def test_a_school_added_later_gets_its_rows_at_once(assessment, agency, lead, catalog_version):
-    school = school_create(agency=agency, by=lead, name="New Elementary")
+    school = school_add(agency=agency, by=lead, name="New Elementary")
 
     assert (
         assessment.responses.filter(school=school).count()
@@ -68,10 +63,10 @@ def test_a_school_added_later_gets_its_rows_at_once(assessment, agency, lead, ca
 
 
 def test_a_reactivated_school_gets_the_rows_it_missed(assessment, agency, lead):
-    school = school_create(agency=agency, by=lead, name="Closed Middle", is_active=False)
+    school = school_add(agency=agency, by=lead, name="Closed Middle", is_active=False)
     assert not assessment.responses.filter(school=school).exists()
 
-    school_update(school=school, by=lead, is_active=True)
+    school_change(school=school, by=lead, is_active=True)
 
     assert assessment.responses.filter(school=school).exists()
 
@@ -79,7 +74,7 @@ def test_a_reactivated_school_gets_the_rows_it_missed(assessment, agency, lead):
 def test_signed_off_assessments_get_no_new_rows(assessment, agency, lead):
     Assessment.objects.filter(pk=assessment.pk).update(state=Assessment.State.SIGNED_OFF)
 
-    school = school_create(agency=agency, by=lead, name="New Elementary")
+    school = school_add(agency=agency, by=lead, name="New Elementary")
 
     assert not assessment.responses.filter(school=school).exists()
 

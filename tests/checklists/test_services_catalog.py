@@ -5,6 +5,7 @@ from __future__ import annotations
 from io import StringIO
 
 import pytest
+from checklists.catalog.services import catalog_load
 from django.core.management import CommandError, call_command
 
 from accounts.models import Role
@@ -18,7 +19,6 @@ from checklists.models import (
     Section,
     Source,
 )
-from checklists.services import catalog_load
 from tests.checklists.test_catalog import MINIMAL
 from tests.conftest import SHIPPED_CATALOG
 

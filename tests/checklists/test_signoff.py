@@ -7,6 +7,11 @@ import re
 from io import StringIO
 
 import pytest
+from checklists.signoff.pdf import SNAPSHOT_NAME, OwnFilesOnly
+from checklists.assessments.services import IncompleteAssessment, assessment_start, response_update
+from checklists.signoff.rendering import report_render
+from checklists.signoff.services import assessment_reopen, assessment_sign_off, assessment_submit
+from checklists.signoff.verify import verify_report
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError
@@ -14,17 +19,6 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from checklists.models import Assessment, AssessmentLocked, Report, Response, SignOff
-from checklists.report import SNAPSHOT_NAME, OwnFilesOnly
-from checklists.services import (
-    IncompleteAssessment,
-    assessment_reopen,
-    assessment_sign_off,
-    assessment_start,
-    assessment_submit,
-    report_render,
-    response_update,
-)
-from checklists.verify import verify_report
 from tests.checklists.test_services_assessments import response_for
 
 S = Response.Status

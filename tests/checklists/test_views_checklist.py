@@ -9,10 +9,11 @@ import re
 from pathlib import Path
 
 import pytest
+from checklists.assessments.evidence import attachment_add
+from checklists.assessments.services import response_update
 from django.urls import reverse
 
 from checklists.models import Response
-from checklists.services import attachment_add, response_update
 from tests.checklists.test_services_assessments import required_answers, response_for
 from tests.factories import SchoolFactory
 
@@ -476,7 +477,7 @@ def test_queries_do_not_grow_with_items_schools_or_responses(
     small = count_queries(lambda: client.get(page))
     for n in range(8):
         SchoolFactory(agency=agency, name=f"Extra {n}")
-        from checklists.services import school_responses_ensure
+        from checklists.assessments.services import school_responses_ensure
 
         school_responses_ensure(school=agency.schools.get(name=f"Extra {n}"))
     assessment.responses.update(status=S.IN_PROGRESS, owner=lead, target_date="2020-01-01")

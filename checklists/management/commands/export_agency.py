@@ -7,7 +7,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from accounts.models import Agency
-from checklists.archive import ArchiveError, agency_export
+from checklists.archive.export import agency_export
+from checklists.archive.format import ArchiveError
 
 
 class Command(BaseCommand):

@@ -4,7 +4,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from checklists.archive import ArchiveError, agency_import
+from checklists.archive.format import ArchiveError
+from checklists.archive.restore import agency_import
 
 
 class Command(BaseCommand):

@@ -5,8 +5,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from checklists.catalog import CatalogError
-from checklists.services import catalog_load
+from checklists.catalog.reader import CatalogError
+from checklists.catalog.services import catalog_load
 
 
 class Command(BaseCommand):

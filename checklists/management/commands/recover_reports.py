@@ -5,7 +5,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from checklists.services import reports_recover
+from checklists.signoff.services import reports_recover
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from checklists.signing import signing_pair_create
+from checklists.signoff.signing import signing_pair_create
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from checklists.verify import verify_report
+from checklists.signoff.verify import verify_report
 
 
 class Command(BaseCommand):

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from accounts.audit import record
+from accounts.models import AuditEvent, User
 from accounts.spreadsheets import csv_lines
-from checklists.models import Assessment, EvidencePrompt, Response
+from checklists.assessments.models import Assessment, Response
+from checklists.catalog.models import EvidencePrompt
 
 COLUMNS = [
     "code", "title", "section", "scope", "school", "status", "carried_over", "owner",
@@ -15,11 +18,7 @@ COLUMNS = [
 
 
 def _responses(assessment: Assessment):
-    return (
-        assessment.responses.for_display()
-        .select_related("updated_by")
-        .order_by("item__order", "school__name")
-    )
+    return assessment.responses.for_display().select_related("updated_by")
 
 
 def _answer_text(response: Response, prompt: EvidencePrompt) -> str:
@@ -92,3 +91,16 @@ def assessment_json(assessment: Assessment) -> dict:
             for r in _responses(assessment)
         ],
     }
+
+
+def assessment_export(*, assessment: Assessment, fmt: str, by: User) -> Iterator[str] | dict:
+    """The checklist as CSV lines (`fmt="csv"`) or a JSON document; the export is recorded."""
+    record(
+        AuditEvent.Action.ASSESSMENT_EXPORTED,
+        agency=assessment.agency,
+        actor=by,
+        target=assessment,
+        summary=f"Exported {assessment.title} as {fmt.upper()}",
+        format=fmt,
+    )
+    return assessment_csv(assessment) if fmt == "csv" else assessment_json(assessment)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 
-from checklists import scoring
-from checklists.models import Assessment, Response
+from checklists.assessments import scoring
+from checklists.assessments.models import Assessment, Response
 
 FORMAT = "muster-snapshot/1"
 
@@ -54,7 +54,7 @@ def _response(response: Response) -> dict:
 def assessment_snapshot(assessment: Assessment, *, signer: dict) -> dict:
     """Everything the sign-off attests to: catalog version, items, responses, evidence, scores."""
     version = assessment.catalog_version
-    responses = assessment.responses.for_display().order_by("item__order", "school__name")
+    responses = assessment.responses.for_display()
     all_responses = assessment.responses.all()
     return {
         "format": FORMAT,

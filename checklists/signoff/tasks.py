@@ -5,14 +5,13 @@ from __future__ import annotations
 from django.tasks import TaskResultStatus, task
 from django.tasks.exceptions import TaskResultDoesNotExist
 
-from checklists.models import Report
+from checklists.signoff.models import Report
+from checklists.signoff.rendering import report_render
 
 
 @task()
 def report_render_task(report_id: int) -> str:
     """Render, sign and store one signed report; returns its SHA-256."""
-    from checklists.services import report_render
-
     return report_render(report=Report.objects.get(pk=report_id)).sha256
 
 

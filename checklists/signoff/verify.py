@@ -12,9 +12,9 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
-from checklists.models import SignOff
-from checklists.report import SNAPSHOT_NAME
-from checklists.signing import FIELD_NAME, deployment_certificate
+from checklists.signoff.models import SignOff
+from checklists.signoff.pdf import SNAPSHOT_NAME
+from checklists.signoff.signing import FIELD_NAME, deployment_certificate
 
 
 @dataclass

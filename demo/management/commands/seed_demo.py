@@ -5,9 +5,9 @@ from dataclasses import dataclass, field
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from accounts.demo import demo_assessments
 from accounts.models import Agency, Membership, Role, School, User
-from checklists.models import CatalogVersion
+from checklists.catalog.models import CatalogVersion
+from demo.assessments import demo_assessments
 
 DEMO_PASSWORD = "harbor-demo-2026"  # noqa: S105 — printed for the demo, never used in production
 

@@ -197,7 +197,9 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     def construct_object(self, node, deep=False):
         try:
             return super().construct_object(node, deep)
-        except (ValueError, OverflowError) as error:  # a date that does not exist, a huge int
+        # A date that does not exist, a huge int, or an explicit `!!timestamp` on a value that is
+        # none (PyYAML's constructor then fails on its own regular expression's missing match).
+        except (ValueError, OverflowError, AttributeError) as error:
             raise yaml.constructor.ConstructorError(
                 None, None, str(error), node.start_mark
             ) from error

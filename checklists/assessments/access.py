@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Agency
-from checklists.models import Assessment, Attachment, Response
+from checklists.assessments.models import Assessment, Attachment, Response
 
 
 def get_assessment(request: HttpRequest, agency: Agency, pk: int) -> Assessment:

@@ -1,3 +1,5 @@
+"""Forms of the assessment pages: starting one, editing a response, assigning, filtering."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -8,23 +10,8 @@ from django.utils import timezone
 
 from accounts.forms import ModelMultipleChoiceField
 from accounts.models import Agency, Role, User
-from checklists.models import Assessment, CatalogVersion, EvidencePrompt, Item, Response
-
-
-class CatalogFilterForm(forms.Form):
-    q = forms.CharField(label="Search", required=False, max_length=200)
-    role = forms.ModelChoiceField(
-        label="Role",
-        queryset=Role.objects.none(),
-        required=False,
-        to_field_name="slug",
-        empty_label="All roles",
-    )
-
-    def __init__(self, *args, roles, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["role"].queryset = roles
-        self.fields["q"].widget.attrs["placeholder"] = "Code, title or guidance"
+from checklists.assessments.models import Assessment, Response
+from checklists.catalog.models import CatalogVersion, EvidencePrompt, Item
 
 
 class DateInput(forms.DateInput):
@@ -310,29 +297,3 @@ class ChecklistFilterForm(forms.Form):
                 item__in=Item.objects.filter(roles__in=membership.role_ids)
             )
         return responses
-
-
-class SignOffForm(forms.Form):
-    typed_name = forms.CharField(label="Your full name", max_length=150)
-    typed_title = forms.CharField(
-        label="Your title", max_length=150, help_text="For example: Chief of Police"
-    )
-    attest = forms.BooleanField(label="I attest to the statement above")
-    password = forms.CharField(
-        label="Your password",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        help_text="Signing off is yours alone: confirm it with your password.",
-    )
-
-
-class VerifyForm(forms.Form):
-    file = forms.FileField(
-        label="Report (PDF)", help_text="The signed PDF you received. It is checked, not kept."
-    )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > 50 * 1024 * 1024:
-            raise forms.ValidationError("A Muster report is far smaller than 50 MB.")
-        return upload

@@ -2,7 +2,7 @@
 
 Two editions come from the same data: the full report (Law Enforcement Sensitive) and a public
 summary without item detail, evidence or school names. A signed report is PDF/A-3b, tagged, with
-the sign-off's snapshot embedded as an attached file, then signed (see `services.report_render`).
+the sign-off's snapshot embedded as an attached file, then signed (see `rendering.report_render`).
 """
 
 from __future__ import annotations
@@ -14,13 +14,15 @@ from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 from django.utils import timezone
 from weasyprint import HTML, Attachment
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from checklists import scoring
-from checklists.models import Assessment, Report, Response, SignOff
+from checklists.assessments import scoring
+from checklists.assessments.models import Assessment, Response
+from checklists.signoff.models import Report, SignOff
 
 BASE_URL = "https://muster.invalid/"
 SNAPSHOT_NAME = "muster-snapshot.json"
@@ -47,8 +49,6 @@ class OwnFilesOnly(URLFetcher):
                 with open(path, "rb") as handle:
                     return self._response(url, handle.read())
         if self.logo_name and url == BASE_URL + "media/" + self.logo_name:
-            from django.core.files.storage import default_storage
-
             with default_storage.open(self.logo_name, "rb") as handle:
                 return self._response(url, handle.read())
         raise ValueError(f"The report may not load {url}")
@@ -100,13 +100,9 @@ def _matrix(responses: list[Response]) -> dict:
 
 
 def report_context(assessment: Assessment, *, edition: str, sign_off: SignOff | None) -> dict:
-    responses = list(assessment.responses.for_display().order_by("item__order", "school__name"))
+    responses = list(assessment.responses.for_display())
     all_responses = assessment.responses.all()
-    open_actions = [
-        r
-        for r in responses
-        if r.status in (Response.Status.NOT_STARTED, Response.Status.IN_PROGRESS) or r.carried_over
-    ]
+    open_actions = [r for r in responses if r.needs_action]
     sections = scoring.by_section(all_responses)
     return {
         "assessment": assessment,

@@ -10,14 +10,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Agency, User
-from checklists.models import Assessment, CatalogVersion, EvidencePrompt, Response
-from checklists.services import (
-    assessment_sign_off,
-    assessment_start,
-    assessment_start_next,
-    assessment_submit,
-    attachment_add,
-)
+from checklists.assessments.evidence import attachment_add
+from checklists.assessments.models import Assessment, Response
+from checklists.assessments.services import assessment_start, assessment_start_next
+from checklists.catalog.models import CatalogVersion, EvidencePrompt
+from checklists.signoff.services import assessment_sign_off, assessment_submit
 
 S = Response.Status
 

@@ -1,0 +1,97 @@
+"""One agency's data and files in one archive, and back again (`export_agency`, `import_agency`).
+
+The archive is a zip file with three kinds of member:
+
+    manifest.json   the format, the Muster version, when it was made, the agency's slug, how many
+                    rows of each kind it holds, and the SHA-256 and size of every other member
+    data.json       the rows, by kind, each in Django's serializer layout (model, pk, fields),
+                    with timestamps to the microsecond because signed snapshots quote them
+    files/<name>    every stored file (the agency's logo, evidence, signed reports) once, under
+                    its storage name; carried-over attachments share one file
+
+The rows keep their primary keys as archive-local ids. The import gives every row a new key and
+rewrites the references to it, with two exceptions chosen for the signed record: an assessment
+keeps its id, because the id is part of the snapshot a sign-off fingerprints, and a catalog
+version keeps its catalog slug and number (an identical version already loaded is reused).
+Users are never merged: the import refuses if any of their email addresses is taken here.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import models
+
+from accounts.models import Agency, AuditEvent, Invitation, Membership, Role, School, User
+from checklists.models import (
+    Assessment,
+    Attachment,
+    Catalog,
+    CatalogVersion,
+    EvidencePrompt,
+    Figure,
+    FigureValue,
+    Item,
+    Report,
+    Response,
+    Section,
+    SignOff,
+    Source,
+)
+
+FORMAT = "muster-agency-archive/1"
+MANIFEST, DATA, FILES = "manifest.json", "data.json", "files/"
+CHUNK = 1024 * 1024
+HistoricalResponse = Response.history.model
+
+# The kinds of row, in the order they are written back: each refers only to kinds above it.
+CATALOG_KINDS: dict[str, type[models.Model]] = {
+    "catalogs": Catalog,
+    "catalog_versions": CatalogVersion,
+    "sources": Source,
+    "sections": Section,
+    "items": Item,
+    "prompts": EvidencePrompt,
+    "figures": Figure,
+    "figure_values": FigureValue,
+}
+AGENCY_KINDS: dict[str, type[models.Model]] = {
+    "users": User,
+    "agencies": Agency,
+    "schools": School,
+    "memberships": Membership,
+    "invitations": Invitation,
+    "assessments": Assessment,
+    "responses": Response,
+    "response_history": HistoricalResponse,
+    "attachments": Attachment,
+    "sign_offs": SignOff,
+    "reports": Report,
+    # The agency's audit log travels with it (CJIS asks it be kept): events are only ever added,
+    # so they are written back as they were. A target is named by type and id as it was then.
+    "audit_events": AuditEvent,
+}
+KINDS = {"roles": Role} | CATALOG_KINDS | AGENCY_KINDS
+
+
+class ArchiveError(Exception):
+    """The archive cannot be written or read back; nothing was changed."""
+
+
+@dataclass
+class ArchiveSummary:
+    agency: str
+    counts: dict[str, int]
+    files: int
+    bytes: int = 0
+
+
+def muster_version() -> str:
+    try:
+        with open(Path(settings.BASE_DIR) / "pyproject.toml", "rb") as file:
+            return tomllib.load(file)["project"]["version"]
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        return "unknown"

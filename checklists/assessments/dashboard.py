@@ -1,0 +1,40 @@
+"""The figures of an agency's dashboard, for its current assessment."""
+
+from __future__ import annotations
+
+from checklists.assessments import scoring
+from checklists.assessments.history import recent_changes
+from checklists.assessments.models import Assessment
+
+SHOWN = 10  # rows of each list; the counts beside them give the rest
+
+
+def dashboard_figures(assessment: Assessment, *, user) -> dict:
+    """Readiness overall and by section, role and school; overdue and assigned items; changes."""
+    responses = assessment.responses.all()
+    sections = scoring.by_section(responses)
+    overall = scoring.overall(responses)
+    figures = {
+        "overall": overall,
+        "sections": sections,
+        "roles": scoring.by_role(responses),
+        "schools": scoring.by_school(responses),
+        "overdue": responses.overdue().for_display()[:SHOWN],
+        "overdue_count": responses.overdue().count(),
+        "mine": responses.assigned_to(user).open().for_display()[:SHOWN],
+        "mine_count": responses.assigned_to(user).open().count(),
+        "changes": recent_changes(assessment, limit=SHOWN),
+    }
+    if assessment.previous_id:
+        earlier = assessment.previous.responses.all()
+        figures["comparison"] = comparison(
+            sections, scoring.by_section(earlier), overall, scoring.overall(earlier)
+        )
+    return figures
+
+
+def comparison(now_sections, then_sections, now_overall, then_overall) -> list[tuple]:
+    """(label, then, now) rows: overall first, then each section by its title."""
+    then = {s.label: s for s in then_sections}
+    rows = [(now_overall.label, then_overall, now_overall)]
+    return rows + [(s.label, then.get(s.label), s) for s in now_sections]

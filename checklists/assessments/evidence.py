@@ -1,0 +1,141 @@
+"""Evidence files: checked by their content, stored under a random name, removed on request."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import PurePath
+from typing import IO
+
+import filetype
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.http import Http404
+
+from accounts.audit import record
+from accounts.models import AuditEvent, User
+from checklists.assessments.models import Attachment, Response
+
+ALLOWED_EVIDENCE = {
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "gif": "image/gif",
+    "webp": "image/webp",
+    "tif": "image/tiff",
+    "heic": "image/heic",
+    "doc": "application/msword",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xls": "application/vnd.ms-excel",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "ppt": "application/vnd.ms-powerpoint",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "odt": "application/vnd.oasis.opendocument.text",
+    "ods": "application/vnd.oasis.opendocument.spreadsheet",
+    "odp": "application/vnd.oasis.opendocument.presentation",
+    "rtf": "application/rtf",
+}
+EXTENSION_ALIASES = {"jpeg": "jpg", "tiff": "tif"}
+
+
+def evidence_check(upload: UploadedFile) -> str:
+    """The file's real type by its content; `ValidationError` unless it is allowed and matches."""
+    if upload.size > settings.EVIDENCE_MAX_BYTES:
+        limit = settings.EVIDENCE_MAX_BYTES // (1024 * 1024)
+        raise ValidationError(f"{upload.name} is larger than the {limit} MB limit.")
+    upload.seek(0)
+    kind = filetype.guess(upload.read(8192))
+    upload.seek(0)
+    if kind is None or kind.extension not in ALLOWED_EVIDENCE:
+        raise ValidationError(
+            f"{upload.name} is not a PDF, image or office document, judging by its content."
+        )
+    extension = PurePath(upload.name).suffix.lower().lstrip(".")
+    if EXTENSION_ALIASES.get(extension, extension) != kind.extension:
+        raise ValidationError(
+            f"{upload.name} is a {kind.extension.upper()} file with the wrong ending."
+        )
+    return ALLOWED_EVIDENCE[kind.extension]
+
+
+def _sanitized_name(name: str) -> str:
+    base = PurePath(name.replace("\\", "/")).name
+    clean = "".join(c for c in base if c.isprintable() and c not in '<>:"/\\|?*').strip(" .")
+    return clean[:200] or "evidence"
+
+
+@transaction.atomic
+def attachment_add(
+    *, response: Response, upload: UploadedFile, prompt_key: str, by: User
+) -> Attachment:
+    """Store an evidence file after checking its content, size and name."""
+    response.assessment.ensure_editable()
+    content_type = evidence_check(upload)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    attachment = Attachment(
+        response=response,
+        prompt_key=prompt_key,
+        original_name=_sanitized_name(upload.name),
+        content_type=content_type,
+        size=upload.size,
+        sha256=digest.hexdigest(),
+        uploaded_by=by,
+    )
+    attachment.file.save(attachment.original_name, upload, save=False)
+    attachment.save()
+    _record_evidence(AuditEvent.Action.EVIDENCE_ADDED, attachment, by=by, verb="Added")
+    return attachment
+
+
+def _record_evidence(action: str, attachment: Attachment, *, by: User | None, verb: str) -> None:
+    response = attachment.response
+    record(
+        action,
+        agency=response.assessment.agency,
+        actor=by,
+        target=attachment,
+        summary=f"{verb} {attachment.original_name} on {response.item.code}"
+        + (f" at {response.school.name}" if response.school_id else ""),
+        response_id=response.pk,
+        assessment_id=response.assessment_id,
+        sha256=attachment.sha256,
+    )
+
+
+@transaction.atomic
+def attachment_delete(*, attachment: Attachment, by: User) -> None:
+    attachment.response.assessment.ensure_editable()
+    name = attachment.file.name
+    _record_evidence(AuditEvent.Action.EVIDENCE_REMOVED, attachment, by=by, verb="Removed")
+    attachment.delete()
+    # Carried-over attachments share the stored file with the previous assessment's rows.
+    if not Attachment.objects.filter(file=name).exists():
+        transaction.on_commit(lambda: attachment.file.storage.delete(name))
+
+
+def stored_file_open(file: File) -> IO[bytes]:
+    """A stored file, opened for download: one lost from storage is a 404, not a crash."""
+    try:
+        return file.open("rb")
+    except FileNotFoundError as error:
+        raise Http404("The stored file is missing.") from error
+
+
+def attachment_open(*, attachment: Attachment, by: User) -> IO[bytes]:
+    """Open an evidence file for its download, which is recorded."""
+    handle = stored_file_open(attachment.file)
+    record(
+        AuditEvent.Action.EVIDENCE_DOWNLOADED,
+        agency=attachment.response.assessment.agency,
+        actor=by,
+        target=attachment,
+        summary=f"Downloaded {attachment.original_name}",
+        response_id=attachment.response_id,
+        sha256=attachment.sha256,
+    )
+    return handle

@@ -1,0 +1,351 @@
+"""An agency's assessments: one response per item (and school), with its evidence files."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from accounts.models import Agency, School
+from checklists.catalog.models import CatalogVersion, EvidencePrompt, Item
+
+# The one order of a checklist: item by item, each item's schools by name.
+CHECKLIST_ORDER = ("item__order", "school__name")
+
+
+class AssessmentLocked(PermissionDenied):
+    """A signed-off assessment is a record: no write may change it."""
+
+    def __init__(self) -> None:
+        super().__init__("This assessment is signed off: it can no longer be changed.")
+
+
+def _refuse_if_locked(assessment_ids) -> None:
+    if Assessment.objects.filter(pk__in=assessment_ids, state=Assessment.State.SIGNED_OFF).exists():
+        raise AssessmentLocked
+
+
+class AssessmentQuerySet(models.QuerySet["Assessment"]):
+    def visible_to(self, user) -> AssessmentQuerySet:
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(agency__memberships__user=user)
+
+    def newest_first(self) -> AssessmentQuerySet:
+        return self.order_by("-created_at", "-pk")
+
+    def current_for(self, agency: Agency) -> Assessment | None:
+        """The agency's newest assessment, the one its pages show."""
+        return (
+            self.filter(agency=agency)
+            .newest_first()
+            .select_related("catalog_version", "previous")
+            .first()
+        )
+
+    def revisions_of(self, assessment: Assessment) -> list[Assessment]:
+        """Every revision of the assessment, oldest first, in two queries however many there are.
+
+        Revisions form a chain through `revision_of`; the agency's links are few (one row per
+        assessment), so the chain is walked in memory rather than one query per link.
+        """
+        links = dict(
+            self.filter(agency_id=assessment.agency_id).values_list("pk", "revision_of_id")
+        )
+        root = assessment.pk
+        while links.get(root):
+            root = links[root]
+        reopened_by = {parent: child for child, parent in links.items() if parent}
+        chain = [root]
+        while chain[-1] in reopened_by:
+            chain.append(reopened_by[chain[-1]])
+        found = self.in_bulk(chain)
+        return [found[pk] for pk in chain]
+
+
+class Assessment(models.Model):
+    """One agency's pass through one frozen catalog version."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        IN_REVIEW = "in_review", "In review"
+        SIGNED_OFF = "signed_off", "Signed off"
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="assessments")
+    catalog_version = models.ForeignKey(
+        CatalogVersion, on_delete=models.PROTECT, related_name="assessments"
+    )
+    previous = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The assessment this one continues from.",
+    )
+    title = models.CharField(max_length=200, help_text="For example: 2026 annual assessment")
+    revision = models.PositiveSmallIntegerField(default=1)
+    revision_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="revisions",
+        help_text="The signed-off revision this one reopens.",
+    )
+    due_date = models.DateField(null=True, blank=True)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.DRAFT)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = AssessmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                "revision_of", name="checklists_assessment_one_reopening_per_revision"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title if self.revision == 1 else f"{self.title} (revision {self.revision})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("assessment_checklist", kwargs={"slug": self.agency.slug, "pk": self.pk})
+
+    @property
+    def is_locked(self) -> bool:
+        """A signed-off assessment is a record: nothing in it changes any more."""
+        return self.state == self.State.SIGNED_OFF
+
+    def ensure_editable(self) -> None:
+        """Raise `AssessmentLocked` on a signed-off assessment."""
+        if self.is_locked:
+            raise AssessmentLocked
+
+
+class ResponseQuerySet(models.QuerySet["Response"]):
+    def for_school(self, school: School) -> ResponseQuerySet:
+        return self.filter(school=school)
+
+    def for_schools(self, school_ids) -> ResponseQuerySet:
+        return self.filter(school__in=school_ids)
+
+    def open(self) -> ResponseQuerySet:
+        """Responses still to be done: neither in place nor not applicable."""
+        return self.filter(status__in=Response.OPEN_STATUSES)
+
+    def overdue(self, today: date | None = None) -> ResponseQuerySet:
+        return self.open().filter(target_date__lt=today or timezone.localdate())
+
+    def needing_action(self) -> ResponseQuerySet:
+        """Open responses, and carried-over ones still to be confirmed: the report's action plan."""
+        return self.filter(
+            models.Q(status__in=Response.OPEN_STATUSES) | models.Q(carried_over=True)
+        )
+
+    def in_checklist_order(self) -> ResponseQuerySet:
+        return self.order_by(*Response.CHECKLIST_ORDER)
+
+    def assigned_to(self, user) -> ResponseQuerySet:
+        return self.filter(owner=user)
+
+    def for_roles(self, roles) -> ResponseQuerySet:
+        return self.filter(item__roles__in=roles).distinct()
+
+    def update(self, **kwargs) -> int:
+        _refuse_if_locked(self.values("assessment_id"))
+        return super().update(**kwargs)
+
+    def for_display(self) -> ResponseQuerySet:
+        """Everything a checklist row shows, in a fixed number of queries."""
+        return (
+            self.select_related("item__section", "school", "owner", "previous")
+            .prefetch_related("item__roles", "item__prompts", "attachments")
+            .in_checklist_order()
+        )
+
+
+class Response(models.Model):
+    """Where the agency stands on one item (for one school, if the item is per school)."""
+
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", "Not started"
+        IN_PROGRESS = "in_progress", "In progress"
+        IN_PLACE = "in_place", "In place"
+        NOT_APPLICABLE = "not_applicable", "Not applicable"
+
+    OPEN_STATUSES = (Status.NOT_STARTED, Status.IN_PROGRESS)
+    CHECKLIST_ORDER = CHECKLIST_ORDER
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="responses")
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="responses")
+    school = models.ForeignKey(
+        School, null=True, blank=True, on_delete=models.PROTECT, related_name="responses"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NOT_STARTED)
+    notes = models.TextField(blank=True)
+    justification = models.TextField(
+        blank=True, help_text="Why the item does not apply to the agency (or school)."
+    )
+    answers = models.JSONField(default=dict, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_responses",
+    )
+    target_date = models.DateField(null=True, blank=True)
+    carried_over = models.BooleanField(
+        default=False, help_text="Copied from the previous assessment and not yet confirmed."
+    )
+    previous = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ResponseQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["previous"], related_name="changes")
+
+    class Meta:
+        ordering = list(CHECKLIST_ORDER)
+        constraints = [
+            models.UniqueConstraint(
+                "assessment",
+                "item",
+                condition=models.Q(school__isnull=True),
+                name="checklists_response_one_per_item",
+            ),
+            models.UniqueConstraint(
+                "assessment",
+                "item",
+                "school",
+                condition=models.Q(school__isnull=False),
+                name="checklists_response_one_per_item_and_school",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item.code} at {self.school}" if self.school_id else self.item.code
+
+    def save(self, *args, **kwargs) -> None:
+        # A guard, not behaviour: no code path may change a signed-off record.
+        _refuse_if_locked([self.assessment_id])
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "response_detail", kwargs={"slug": self.assessment.agency.slug, "pk": self.pk}
+        )
+
+    def delete(self, *args, **kwargs):
+        _refuse_if_locked([self.assessment_id])
+        return super().delete(*args, **kwargs)
+
+    @property
+    def counts_as_in_place(self) -> bool:
+        return self.status == self.Status.IN_PLACE and not self.carried_over
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    @property
+    def is_overdue(self) -> bool:
+        return (
+            self.is_open
+            and self.target_date is not None
+            and self.target_date < timezone.localdate()
+        )
+
+    @property
+    def needs_action(self) -> bool:
+        return self.is_open or self.carried_over
+
+    def answered(self, prompt: EvidencePrompt) -> bool:
+        if prompt.kind == EvidencePrompt.Kind.FILE:
+            return any(a.prompt_key == prompt.key for a in self.attachments.all())
+        return self.answers.get(prompt.key) not in (None, "")
+
+    def missing_evidence(self) -> list[EvidencePrompt]:
+        """The required prompts that have no answer yet."""
+        return [p for p in self.item.prompts.all() if p.required and not self.answered(p)]
+
+    def evidence_summary(self) -> tuple[int, int]:
+        """(answered, asked) over the item's prompts."""
+        prompts = list(self.item.prompts.all())
+        return sum(self.answered(p) for p in prompts), len(prompts)
+
+    def gap(self) -> str:
+        """Why the response stops its assessment from being submitted ("" when it does not)."""
+        if self.status == self.Status.NOT_STARTED:
+            return "No status recorded yet."
+        if self.status == self.Status.IN_PLACE and (missing := self.missing_evidence()):
+            labels = ", ".join(p.label for p in missing)
+            return f"In place, but missing required evidence: {labels}."
+        return ""
+
+    def is_complete(self) -> bool:
+        return not self.gap()
+
+
+def evidence_path(attachment: Attachment, filename: str) -> str:
+    """Evidence is stored under a random name: the original name is kept only as data."""
+    suffix = PurePath(filename).suffix.lower()[:10]
+    agency_id = attachment.response.assessment.agency_id
+    return f"evidence/{agency_id}/{uuid.uuid4().hex}{suffix}"
+
+
+class Attachment(models.Model):
+    """An evidence file, served only through a permission-checked download."""
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="attachments")
+    prompt_key = models.SlugField(max_length=50, blank=True)
+    file = models.FileField(upload_to=evidence_path, max_length=255)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField("SHA-256", max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    def save(self, *args, **kwargs) -> None:
+        _refuse_if_locked(Response.objects.filter(pk=self.response_id).values("assessment_id"))
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "attachment_download",
+            kwargs={"slug": self.response.assessment.agency.slug, "pk": self.pk},
+        )
+
+    def delete(self, *args, **kwargs):
+        _refuse_if_locked(Response.objects.filter(pk=self.response_id).values("assessment_id"))
+        return super().delete(*args, **kwargs)

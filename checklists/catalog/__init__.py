@@ -1,0 +1,1 @@
+"""The catalog: versioned recommendations loaded from YAML, each item with a stable code."""

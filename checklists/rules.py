@@ -1,0 +1,41 @@
+"""Who may do what in the checklists: every permission of the app is a predicate here.
+
+Predicates about an assessment's response take the response; agency-level ones come from
+`accounts.rules`. Views ask `user.has_perm(...)` through the access helpers of each room.
+"""
+
+from __future__ import annotations
+
+import rules
+
+from accounts.models import Membership
+from accounts.rules import is_editor, is_lead, membership_of
+
+
+@rules.predicate
+def is_open(user, response) -> bool:
+    return not response.assessment.is_locked
+
+
+@rules.predicate
+def edits_agency_items(user, response) -> bool:
+    return is_editor(user, response.assessment.agency)
+
+
+@rules.predicate
+def serves_the_school(user, response) -> bool:
+    """An SRO edits the items of the schools they serve, and only those."""
+    membership = membership_of(user, response.assessment.agency)
+    return (
+        membership is not None
+        and membership.access == Membership.Access.SRO
+        and response.school_id in membership.school_ids
+    )
+
+
+rules.add_perm("checklists.start_assessment", is_lead)
+rules.add_perm("checklists.assign_responses", is_editor)
+rules.add_perm("checklists.edit_any_response", is_editor)
+rules.add_perm("checklists.change_response", is_open & (edits_agency_items | serves_the_school))
+rules.add_perm("checklists.submit_assessment", is_editor)
+rules.add_perm("checklists.sign_off_assessment", is_lead)

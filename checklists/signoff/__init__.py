@@ -1,0 +1,1 @@
+"""Review, sign-off and the signed reports: the frozen snapshot, its PDFs, their signatures."""

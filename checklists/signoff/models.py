@@ -1,0 +1,131 @@
+"""Sign-offs (rows only ever added) and the signed reports rendered from them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from checklists.assessments.models import Assessment
+
+
+class SignOffQuerySet(models.QuerySet["SignOff"]):
+    def for_agency(self, agency) -> SignOffQuerySet:
+        """The agency's sign-offs, newest first, ready to list with their reports."""
+        return (
+            self.filter(assessment__agency=agency)
+            .select_related("assessment")
+            .prefetch_related("reports")
+            .order_by("-signed_at")
+        )
+
+    def of_revisions(self, revisions) -> SignOffQuerySet:
+        """The sign-offs of these revisions, with their reports."""
+        return self.filter(assessment__in=revisions).prefetch_related("reports")
+
+    def update(self, **kwargs):
+        raise TypeError("A sign-off is never changed.")
+
+    def delete(self):
+        raise TypeError("A sign-off is never deleted.")
+
+
+class SignOff(models.Model):
+    """A lead's attestation of one revision: a row that is only ever added."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="sign_offs")
+    signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    typed_name = models.CharField(max_length=150)
+    typed_title = models.CharField(max_length=150)
+    statement = models.TextField()
+    signed_at = models.DateTimeField(default=timezone.now)
+    snapshot = models.TextField(help_text="The canonical JSON of the whole assessment, as signed.")
+    snapshot_sha256 = models.CharField("snapshot SHA-256", max_length=64, unique=True)
+
+    objects = SignOffQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-signed_at"]
+        constraints = [
+            models.UniqueConstraint("assessment", name="checklists_signoff_one_per_revision"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assessment} signed off by {self.typed_name}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise TypeError("A sign-off is never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("A sign-off is never deleted.")
+
+
+class ReportQuerySet(models.QuerySet):
+    def stalled(self, *, now=None) -> ReportQuerySet:
+        """Renders whose lease ran out: the worker that claimed them died or hung."""
+        cutoff = (now or timezone.now()) - Report.lease()
+        return self.filter(state=Report.State.RUNNING).filter(
+            models.Q(started_at__lt=cutoff) | models.Q(started_at__isnull=True)
+        )
+
+
+class Report(models.Model):
+    """A signed report, rendered once in the background and served from storage afterwards.
+
+    A render holds the row for `REPORT_RENDER_LEASE` seconds from `started_at`; after that, a
+    render that never finished is taken to be lost and is queued again (`reports_recover`).
+    """
+
+    class Edition(models.TextChoices):
+        FULL = "full", "Full report (Law Enforcement Sensitive)"
+        PUBLIC = "public", "Public summary"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting to render"
+        RUNNING = "running", "Rendering"
+        DONE = "done", "Ready"
+        FAILED = "failed", "Failed"
+
+    sign_off = models.ForeignKey(SignOff, on_delete=models.PROTECT, related_name="reports")
+    edition = models.CharField(max_length=10, choices=Edition.choices)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    file = models.FileField(upload_to="reports/%Y/", max_length=255, blank=True)
+    sha256 = models.CharField("SHA-256", max_length=64, blank=True)
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the last render began."
+    )
+    rendered_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ReportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["sign_off", "edition"]
+        constraints = [
+            models.UniqueConstraint(
+                "sign_off", "edition", name="checklists_report_one_per_edition"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_edition_display()} of {self.sign_off.assessment}"
+
+    @staticmethod
+    def lease() -> timedelta:
+        return timedelta(seconds=settings.REPORT_RENDER_LEASE)
+
+    def is_being_rendered(self, *, now=None) -> bool:
+        """A render claimed the row and its lease has not run out."""
+        return (
+            self.state == self.State.RUNNING
+            and self.started_at is not None
+            and self.started_at >= (now or timezone.now()) - self.lease()
+        )

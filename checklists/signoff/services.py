@@ -1,0 +1,220 @@
+"""Review and sign-off: submit, return, sign off (freezing the snapshot), reopen; and the
+signed reports' queue (retry, recovery) and downloads."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.audit import record
+from accounts.models import AuditEvent, User
+from checklists.assessments.evidence import stored_file_open
+from checklists.assessments.models import Assessment
+from checklists.assessments.services import (
+    IncompleteAssessment,
+    assessment_gaps,
+    assessment_revision_create,
+)
+from checklists.signoff.models import Report, SignOff
+from checklists.signoff.pdf import report_pdf
+from checklists.signoff.snapshot import assessment_snapshot, canonical, fingerprint
+from checklists.signoff.tasks import report_render_enqueue, report_render_queued
+
+ATTESTATION = (
+    "I have reviewed this assessment. To the best of my knowledge, the readiness it records and "
+    "the evidence behind it are accurate and complete as of the date of my sign-off."
+)
+
+
+@transaction.atomic
+def assessment_submit(*, assessment: Assessment, by: User) -> Assessment:
+    """Send a complete assessment for the lead's review; `IncompleteAssessment` lists the gaps."""
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    assessment.ensure_editable()
+    if gaps := assessment_gaps(assessment):
+        raise IncompleteAssessment(gaps)
+    assessment.state = Assessment.State.IN_REVIEW
+    assessment.submitted_at, assessment.submitted_by = timezone.now(), by
+    assessment.save(update_fields=["state", "submitted_at", "submitted_by"])
+    _record_assessment(AuditEvent.Action.ASSESSMENT_SUBMITTED, assessment, by=by, verb="Submitted")
+    return assessment
+
+
+def _record_assessment(action: str, assessment: Assessment, *, by: User, verb: str, **details):
+    record(
+        action,
+        agency=assessment.agency,
+        actor=by,
+        target=assessment,
+        summary=f"{verb} {assessment.title}"
+        + (f" (revision {assessment.revision})" if assessment.revision > 1 else ""),
+        **details,
+    )
+
+
+@transaction.atomic
+def assessment_return(*, assessment: Assessment, by: User) -> Assessment:
+    """Send an assessment in review back to draft, for more work."""
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if assessment.state == Assessment.State.IN_REVIEW:
+        assessment.state = Assessment.State.DRAFT
+        assessment.save(update_fields=["state"])
+        verb = "Returned to draft:"
+        _record_assessment(AuditEvent.Action.ASSESSMENT_RETURNED, assessment, by=by, verb=verb)
+    return assessment
+
+
+def assessment_sign_off(
+    *,
+    assessment: Assessment,
+    by: User,
+    typed_name: str,
+    typed_title: str,
+    attest: bool,
+    password: str,
+) -> SignOff:
+    """Sign off a reviewed assessment: the snapshot is frozen and the signed reports are queued.
+
+    The signer re-enters their password. Two leads signing at once produce exactly one sign-off.
+    """
+    if not by.check_password(password):
+        raise ValidationError({"password": "That is not your password."})
+    if not attest:
+        raise ValidationError({"attest": "Tick the statement to sign off."})
+    return _sign_off_write(
+        assessment=assessment, by=by, typed_name=typed_name, typed_title=typed_title
+    )
+
+
+@transaction.atomic
+def _sign_off_write(
+    *, assessment: Assessment, by: User, typed_name: str, typed_title: str
+) -> SignOff:
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if assessment.state == Assessment.State.SIGNED_OFF:
+        raise ValidationError("This assessment has already been signed off.", code="signed")
+    if assessment.state != Assessment.State.IN_REVIEW:
+        raise ValidationError(
+            "Submit the assessment for review before signing it off.", code="draft"
+        )
+    signed_at = timezone.now()
+    signer = {
+        "name": typed_name,
+        "title": typed_title,
+        "email": by.email,
+        "at": signed_at.isoformat(),
+        "statement": ATTESTATION,
+    }
+    text = canonical(assessment_snapshot(assessment, signer=signer))
+    sign_off = SignOff(
+        assessment=assessment,
+        signer=by,
+        typed_name=typed_name,
+        typed_title=typed_title,
+        statement=ATTESTATION,
+        signed_at=signed_at,
+        snapshot=text,
+        snapshot_sha256=fingerprint(text),
+    )
+    sign_off.full_clean()
+    sign_off.save()
+    assessment.state = Assessment.State.SIGNED_OFF
+    assessment.save(update_fields=["state"])
+    reports = [Report.objects.create(sign_off=sign_off, edition=e) for e in Report.Edition.values]
+    _record_assessment(
+        AuditEvent.Action.ASSESSMENT_SIGNED_OFF,
+        assessment,
+        by=by,
+        verb="Signed off",
+        typed_name=typed_name,
+        typed_title=typed_title,
+        snapshot_sha256=sign_off.snapshot_sha256,
+    )
+    transaction.on_commit(lambda: [report_render_enqueue(report=r) for r in reports])
+    return sign_off
+
+
+@transaction.atomic
+def assessment_reopen(*, assessment: Assessment, by: User) -> Assessment:
+    """Open a new revision to edit; the signed revision and its reports stay exactly as they were."""
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if assessment.state != Assessment.State.SIGNED_OFF:
+        raise ValidationError("Only a signed-off assessment can be reopened.")
+    if Assessment.objects.filter(revision_of=assessment).exists():
+        raise ValidationError("This revision has already been reopened.")
+    revision = assessment_revision_create(assessment=assessment, by=by)
+    _record_assessment(
+        AuditEvent.Action.ASSESSMENT_REOPENED,
+        assessment,
+        by=by,
+        verb="Reopened",
+        revision_id=revision.pk,
+        revision=revision.revision,
+    )
+    return revision
+
+
+@transaction.atomic
+def reports_recover() -> list[Report]:
+    """Queue again the renders that were lost; returns the reports queued.
+
+    The task worker does not resume a task whose process died (killed, out of memory, the
+    machine restarted): its report would stay "rendering" for ever. A render that outlived its
+    lease, and a waiting report whose task is no longer queued, are queued again. Rendering is
+    idempotent, so queueing one report twice costs at most a wasted render.
+    """
+    cutoff = timezone.now() - Report.lease()
+    locked = Report.objects.select_for_update(of=("self",)).order_by("pk")
+    lost = list(locked.stalled()) + [
+        report
+        for report in locked.filter(state=Report.State.PENDING, created_at__lt=cutoff)
+        if not report_render_queued(report=report)
+    ]
+    for report in lost:
+        report.state, report.task_id = Report.State.PENDING, ""
+        report.save(update_fields=["state", "task_id"])
+    transaction.on_commit(lambda: [report_render_enqueue(report=r) for r in lost])
+    return lost
+
+
+@transaction.atomic
+def report_retry(*, report: Report) -> Report:
+    """Queue a failed render again."""
+    report = Report.objects.select_for_update(of=("self",)).get(pk=report.pk)
+    if report.state != Report.State.FAILED:
+        raise ValidationError("Only a failed report can be rendered again.")
+    report.state, report.task_id = Report.State.PENDING, ""
+    report.save(update_fields=["state", "task_id"])
+    transaction.on_commit(lambda: report_render_enqueue(report=report))
+    return report
+
+
+def report_draft(*, assessment: Assessment, edition: str, by: User) -> bytes:
+    """A draft report rendered now from the live rows; the download is recorded."""
+    pdf = report_pdf(assessment, edition=edition)
+    record(
+        AuditEvent.Action.DRAFT_REPORT_DOWNLOADED,
+        agency=assessment.agency,
+        actor=by,
+        target=assessment,
+        summary=f"Downloaded a draft {Report.Edition(edition).label.lower()} of {assessment.title}",
+        edition=edition,
+    )
+    return pdf
+
+
+def report_open(*, report: Report, by: User):
+    """Open a signed report's stored file for its download, which is recorded."""
+    handle = stored_file_open(report.file)
+    record(
+        AuditEvent.Action.REPORT_DOWNLOADED,
+        agency=report.sign_off.assessment.agency,
+        actor=by,
+        target=report,
+        summary=f"Downloaded the signed {report.get_edition_display().lower()} "
+        f"of {report.sign_off.assessment.title}",
+        edition=report.edition,
+        sha256=report.sha256,
+    )
+    return handle

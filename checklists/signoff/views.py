@@ -1,0 +1,193 @@
+"""Pages of review and sign-off, the signed reports, and the public verification page."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from accounts.access import get_agency
+from checklists.assessments import scoring
+from checklists.assessments.access import get_assessment
+from checklists.assessments.forms import add_service_errors
+from checklists.assessments.models import Assessment
+from checklists.assessments.services import IncompleteAssessment, assessment_gaps
+from checklists.signoff import services
+from checklists.signoff.access import get_report
+from checklists.signoff.forms import SignOffForm, VerifyForm
+from checklists.signoff.models import Report, SignOff
+from checklists.signoff.verify import verify_report
+
+
+@require_http_methods(["GET", "POST"])
+def assessment_review(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """What is missing before submission, with links; and the submission itself."""
+    agency = get_agency(request, slug)
+    assessment = get_assessment(request, agency, pk)
+    can_submit = request.user.has_perm("checklists.submit_assessment", agency)
+    if request.method == "POST":
+        if not can_submit:
+            raise PermissionDenied
+        try:
+            services.assessment_submit(assessment=assessment, by=request.user)
+        except IncompleteAssessment as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "Submitted for review. A lead can now sign it off.")
+            return redirect("assessment_review", slug=agency.slug, pk=assessment.pk)
+    draft = assessment.state == Assessment.State.DRAFT
+    context = {
+        "agency": agency,
+        "assessment": assessment,
+        "gaps": assessment_gaps(assessment) if draft else [],
+        "overall": scoring.overall(assessment.responses.all()),
+        "can_submit": can_submit,
+        "can_sign": request.user.has_perm("checklists.sign_off_assessment", agency),
+    }
+    return render(request, "checklists/assessment_review.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def assessment_sign_off(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    agency = get_agency(request, slug, "checklists.sign_off_assessment")
+    assessment = get_assessment(request, agency, pk)
+    form = SignOffForm(
+        request.POST or None,
+        initial={"typed_name": request.user.full_name, "typed_title": request.user.job_title},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.assessment_sign_off(
+                assessment=assessment, by=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Signed off. The signed reports are being produced.")
+            return redirect("assessment_reports", slug=agency.slug, pk=assessment.pk)
+    responses = assessment.responses.all()
+    context = {
+        "agency": agency,
+        "assessment": assessment,
+        "form": form,
+        "statement": services.ATTESTATION,
+        "overall": scoring.overall(responses),
+        "sections": scoring.by_section(responses),
+    }
+    return render(request, "checklists/assessment_sign_off.html", context)
+
+
+@require_POST
+def assessment_return(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    agency = get_agency(request, slug, "checklists.sign_off_assessment")
+    assessment = get_assessment(request, agency, pk)
+    services.assessment_return(assessment=assessment, by=request.user)
+    messages.success(request, "Returned to draft for more work.")
+    return redirect("assessment_review", slug=agency.slug, pk=assessment.pk)
+
+
+@require_POST
+def assessment_reopen(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    agency = get_agency(request, slug, "checklists.sign_off_assessment")
+    assessment = get_assessment(request, agency, pk)
+    try:
+        revision = services.assessment_reopen(assessment=assessment, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("assessment_reports", slug=agency.slug, pk=assessment.pk)
+    messages.success(
+        request,
+        f"Revision {revision.revision} is open for editing; the signed revision stays as it was.",
+    )
+    return redirect(revision)
+
+
+@require_safe
+def assessment_reports(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    agency = get_agency(request, slug)
+    assessment = get_assessment(request, agency, pk)
+    revisions = Assessment.objects.revisions_of(assessment)
+    sign_offs = {s.assessment_id: s for s in SignOff.objects.of_revisions(revisions)}
+    context = {
+        "agency": agency,
+        "assessment": assessment,
+        "rows": [(r, sign_offs.get(r.pk)) for r in revisions],
+        "can_sign": request.user.has_perm("checklists.sign_off_assessment", agency),
+        "editions": Report.Edition.choices,
+    }
+    return render(request, "checklists/assessment_reports.html", context)
+
+
+@require_safe
+def report_list(request: HttpRequest, slug: str) -> HttpResponse:
+    """The agency's signed reports, newest first, and draft reports of the open assessment."""
+    agency = get_agency(request, slug)
+    current = Assessment.objects.current_for(agency)
+    context = {
+        "agency": agency,
+        "sign_offs": SignOff.objects.for_agency(agency),
+        "current": current if current and not current.is_locked else None,
+        "can_sign": request.user.has_perm("checklists.sign_off_assessment", agency),
+        "editions": Report.Edition.choices,
+    }
+    return render(request, "checklists/report_list.html", context)
+
+
+@require_safe
+def report_draft(request: HttpRequest, slug: str, pk: int, edition: str) -> HttpResponse:
+    """A draft report, rendered on request (signed reports come from storage)."""
+    agency = get_agency(request, slug)
+    assessment = get_assessment(request, agency, pk)
+    if edition not in Report.Edition.values:
+        raise Http404("No such edition.")
+    pdf = services.report_draft(assessment=assessment, edition=edition, by=request.user)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    name = f"muster-{agency.slug}-{assessment.pk}-draft-{edition}.pdf"
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    return response
+
+
+@require_safe
+def report_download(request: HttpRequest, slug: str, pk: int) -> FileResponse:
+    agency = get_agency(request, slug)
+    report = get_report(request, agency, pk)
+    if report.state != Report.State.DONE:
+        raise Http404("This report is not ready yet.")
+    response = FileResponse(
+        services.report_open(report=report, by=request.user),
+        as_attachment=True,
+        filename=report.file.name.rsplit("/", 1)[-1],
+        content_type="application/pdf",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_POST
+def report_retry(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    agency = get_agency(request, slug, "checklists.sign_off_assessment")
+    report = get_report(request, agency, pk)
+    try:
+        services.report_retry(report=report)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "The report is queued to render again.")
+    return redirect("assessment_reports", slug=agency.slug, pk=report.sign_off.assessment_id)
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def verify(request: HttpRequest) -> HttpResponse:
+    """Public: anyone holding a report can check that it is authentic and unaltered."""
+    form = VerifyForm(request.POST or None, request.FILES or None)
+    verdict = None
+    if request.method == "POST" and form.is_valid():
+        verdict = verify_report(form.cleaned_data["file"].read())
+    status = 400 if request.method == "POST" and not form.is_valid() else 200
+    return render(
+        request, "checklists/verify.html", {"form": form, "verdict": verdict}, status=status
+    )
