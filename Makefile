@@ -16,7 +16,7 @@ DEV := DEBUG=true
 help:
 	@echo "make run    build the environment, load the catalog and demo data, serve on 127.0.0.1:8000"
 	@echo "make test   run the whole test suite (set DATABASE_URL to run it against PostgreSQL)"
-	@echo "make lint   ruff and the missing-migration check"
+	@echo "make lint   ruff, the import contracts and the missing-migration check"
 	@echo "make lock   re-resolve requirements*.txt from pyproject.toml"
 	@echo "make bench  server time of the main pages for a large agency (scratch database)"
 	@echo "make loadtest  50 users for 60 s against gunicorn and PostgreSQL (scratch database)"
@@ -68,6 +68,7 @@ loadtest: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(DEV) $(PY) manage.py makemigrations --check --dry-run
 
 lock: install

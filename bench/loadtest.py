@@ -62,11 +62,10 @@ def database_drop() -> None:
 
 def plan_build(scratch: Path) -> Path:
     """bench/run.py's agency, plus the members who will sign in and what each may edit."""
-    from checklists.signoff.signing import signing_pair_create
-
     from accounts.models import Membership, User
     from bench import run as data  # sets Django up on DATABASE_URL
     from checklists.models import Response
+    from checklists.signoff.signing import signing_pair_create
 
     signing_pair_create(scratch / "signing.key", scratch / "signing.crt", common_name="Load test")
     agency, assessment, lead, _ = data.build()

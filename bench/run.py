@@ -38,8 +38,6 @@ import django  # noqa: E402
 
 django.setup()
 
-from demo.assessments import sample_answer  # noqa: E402
-from checklists.assessments.services import assessment_start, assessment_start_next  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import transaction  # noqa: E402
@@ -48,7 +46,9 @@ from django.test.utils import setup_test_environment  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from accounts.models import Agency, Membership, School, User  # noqa: E402
+from checklists.assessments.services import assessment_start, assessment_start_next  # noqa: E402
 from checklists.models import Assessment, CatalogVersion, Response  # noqa: E402
+from demo.assessments import sample_answer  # noqa: E402
 
 SCHOOLS, PAST, RUNS = 200, 3, 30
 S = Response.Status

@@ -8,12 +8,12 @@ from importlib import import_module
 from pathlib import Path
 
 import pytest
-from checklists.catalog.services import catalog_load
 from django.conf import settings
 from hypothesis import HealthCheck, Phase
 from hypothesis import settings as hypothesis_settings
 
 from accounts.models import Membership
+from checklists.catalog.services import catalog_load
 from tests.factories import AgencyFactory, MembershipFactory, SchoolFactory, UserFactory
 
 SHIPPED_CATALOG = Path(settings.CATALOG_DIR) / "rand-law-enforcement-response.yaml"

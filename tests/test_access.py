@@ -10,8 +10,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from checklists.assessments.evidence import attachment_add
-from checklists.assessments.services import assessment_start
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
@@ -19,6 +17,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from accounts.models import Invitation
+from checklists.assessments.evidence import attachment_add
+from checklists.assessments.services import assessment_start
 from checklists.models import CatalogVersion, Report, SignOff
 from tests.conftest import PDF_BYTES, PNG_BYTES
 from tests.factories import SchoolFactory

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.db.models import Count, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
-from checklists.models import Response
+from checklists.assessments.models import Response
 
 S = Response.Status
 IN_PLACE = Q(status=S.IN_PLACE, carried_over=False)

@@ -8,11 +8,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from checklists.signoff.verify import verify_report
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from checklists.models import Response
+from checklists.signoff.verify import verify_report
 from tests.conftest import PDF_BYTES
 
 S = Response.Status

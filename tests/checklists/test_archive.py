@@ -10,11 +10,6 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-from checklists.assessments.services import response_update
-from checklists.catalog.services import catalog_load
-from checklists.signoff.services import assessment_reopen
-from checklists.signoff.snapshot import assessment_snapshot, canonical, fingerprint
-from checklists.signoff.verify import verify_report
 from django.contrib.auth import authenticate
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -26,6 +21,8 @@ from django.utils import timezone
 from accounts.models import Agency, AuditEvent, Invitation, Membership, Role, School, User
 from accounts.services import invitation_create
 from checklists.archive.format import FORMAT
+from checklists.assessments.services import response_update
+from checklists.catalog.services import catalog_load
 from checklists.models import (
     Assessment,
     Attachment,
@@ -35,6 +32,9 @@ from checklists.models import (
     Response,
     SignOff,
 )
+from checklists.signoff.services import assessment_reopen
+from checklists.signoff.snapshot import assessment_snapshot, canonical, fingerprint
+from checklists.signoff.verify import verify_report
 from tests.checklists.test_services_assessments import response_for
 from tests.checklists.test_signoff import PASSWORD, sign
 from tests.conftest import PNG_BYTES, SHIPPED_CATALOG, empty_audit_log

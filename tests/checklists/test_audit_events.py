@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from checklists.assessments.evidence import attachment_add
-from checklists.signoff.services import assessment_reopen, assessment_return, assessment_sign_off, assessment_submit
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from accounts.models import AuditEvent
+from checklists.assessments.evidence import attachment_add
 from checklists.models import Report
+from checklists.signoff.services import (
+    assessment_reopen,
+    assessment_return,
+    assessment_sign_off,
+    assessment_submit,
+)
 from tests.conftest import PDF_BYTES
 
 A = AuditEvent.Action

@@ -11,11 +11,11 @@ from textwrap import dedent
 
 import pytest
 import yaml
-from checklists.catalog.services import catalog_load
 from hypothesis import given
 from hypothesis import strategies as st
 
 from checklists.catalog.reader import CatalogError, read_catalog
+from checklists.catalog.services import catalog_load
 from tests.checklists.test_catalog import MINIMAL, problems_of, write
 from tests.checklists.test_services_catalog import row_counts
 from tests.conftest import SHIPPED_CATALOG

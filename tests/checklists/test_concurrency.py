@@ -13,15 +13,15 @@ import time
 from collections.abc import Callable
 
 import pytest
-from checklists.assessments.services import ResponseConflict, response_update
-from checklists.signoff.services import assessment_sign_off, assessment_submit
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Membership
+from checklists.assessments.services import ResponseConflict, response_update
 from checklists.models import Assessment, Response, SignOff
+from checklists.signoff.services import assessment_sign_off, assessment_submit
 from tests.checklists.test_services_assessments import response_for
 from tests.factories import MembershipFactory, UserFactory
 

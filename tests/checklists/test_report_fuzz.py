@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from checklists.assessments.services import response_update
 from django.urls import reverse
 
 from accounts.models import Agency, School, User
+from checklists.assessments.services import response_update
 from checklists.models import Response
 from tests.checklists.test_services_assessments import response_for
 from tests.checklists.test_signoff import pdf_text

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import pytest
-from checklists.assessments.evidence import attachment_add
-from checklists.assessments.models import AssessmentLocked
-from checklists.assessments.services import ResponseConflict, assessment_start_next, response_update, responses_assign
 from django.core.exceptions import ValidationError
 
-from checklists.assessments.services import school_add, school_change
+from checklists.assessments.evidence import attachment_add
+from checklists.assessments.models import AssessmentLocked
+from checklists.assessments.services import (
+    ResponseConflict,
+    assessment_start_next,
+    response_update,
+    responses_assign,
+    school_add,
+    school_change,
+)
 from checklists.models import Assessment, Attachment, Item, Response
 from tests.conftest import PDF_BYTES, PNG_BYTES
 from tests.factories import SchoolFactory

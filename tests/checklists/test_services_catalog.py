@@ -5,10 +5,10 @@ from __future__ import annotations
 from io import StringIO
 
 import pytest
-from checklists.catalog.services import catalog_load
 from django.core.management import CommandError, call_command
 
 from accounts.models import Role
+from checklists.catalog.services import catalog_load
 from checklists.models import (
     Catalog,
     CatalogVersion,

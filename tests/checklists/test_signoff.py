@@ -7,18 +7,18 @@ import re
 from io import StringIO
 
 import pytest
-from checklists.signoff.pdf import SNAPSHOT_NAME, OwnFilesOnly
-from checklists.assessments.services import IncompleteAssessment, assessment_start, response_update
-from checklists.signoff.rendering import report_render
-from checklists.signoff.services import assessment_reopen, assessment_sign_off, assessment_submit
-from checklists.signoff.verify import verify_report
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError
 from django.urls import reverse
 from pypdf import PdfReader
 
+from checklists.assessments.services import IncompleteAssessment, assessment_start, response_update
 from checklists.models import Assessment, AssessmentLocked, Report, Response, SignOff
+from checklists.signoff.pdf import SNAPSHOT_NAME, OwnFilesOnly
+from checklists.signoff.rendering import report_render
+from checklists.signoff.services import assessment_reopen, assessment_sign_off, assessment_submit
+from checklists.signoff.verify import verify_report
 from tests.checklists.test_services_assessments import response_for
 
 S = Response.Status

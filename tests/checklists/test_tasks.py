@@ -18,9 +18,6 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from checklists.signoff.rendering import report_render
-from checklists.signoff.services import assessment_sign_off, assessment_submit, reports_recover
-from checklists.signoff.verify import verify_report
 from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.db import connection
@@ -28,6 +25,9 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from checklists.models import Report, SignOff
+from checklists.signoff.rendering import report_render
+from checklists.signoff.services import assessment_sign_off, assessment_submit, reports_recover
+from checklists.signoff.verify import verify_report
 
 PASSWORD = "correct-horse-battery"  # the factories' password
 LEASE = 1  # seconds

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from checklists.catalog.services import catalog_load
 from django.urls import reverse
 
+from checklists.catalog.services import catalog_load
 from tests.checklists.test_catalog import MINIMAL
 
 

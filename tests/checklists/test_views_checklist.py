@@ -9,10 +9,10 @@ import re
 from pathlib import Path
 
 import pytest
-from checklists.assessments.evidence import attachment_add
-from checklists.assessments.services import response_update
 from django.urls import reverse
 
+from checklists.assessments.evidence import attachment_add
+from checklists.assessments.services import response_update
 from checklists.models import Response
 from tests.checklists.test_services_assessments import required_answers, response_for
 from tests.factories import SchoolFactory
