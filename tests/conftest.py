@@ -1,10 +1,13 @@
-"""Shared fixtures: an agency with one member per access level, and an outsider."""
+"""Shared fixtures: an agency with one member per access level, and an outsider; the shipped
+catalog, loaded once per session; signed reports that are rendered only where a test asks.
+
+Helpers and constants the test modules share are in tests/helpers.py, not here.
+"""
 
 from __future__ import annotations
 
 import os
 import tempfile
-from importlib import import_module
 from pathlib import Path
 
 import pytest
@@ -13,14 +16,15 @@ from hypothesis import HealthCheck, Phase
 from hypothesis import settings as hypothesis_settings
 
 from accounts.models import Membership
+from checklists.catalog.models import CatalogVersion
+from checklists.catalog.reader import read_catalog
 from checklists.catalog.services import catalog_load
 from tests.factories import AgencyFactory, MembershipFactory, SchoolFactory, UserFactory
-
-SHIPPED_CATALOG = Path(settings.CATALOG_DIR) / "rand-law-enforcement-response.yaml"
+from tests.helpers import PDF_BYTES, SHIPPED_CATALOG, empty_audit_log
 
 # Property-based tests (hostile input): few examples, each a request or a file, and in CI the
 # same examples on every run, so a failure there can be replayed. Examples share one test's
-# database transaction; each rolls its writes back (tests/fuzz.py), hence the health check.
+# database transaction; each rolls its writes back (helpers.rolled_back), hence the health check.
 _FUZZ = {
     "deadline": None,
     "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
@@ -61,6 +65,8 @@ def _plain_http_and_static_sources():
 # On SQLite the test database is a file rather than memory, so tests can drive it from real
 # threads and from a real task worker process: another process cannot open an in-memory
 # database, and a shared-cache one fails a second writer at once instead of letting it wait.
+# Each pytest-xdist worker is a process of its own, so the pid keeps their files apart (and
+# pytest-django adds the worker's name, "_gw0", as it does to a PostgreSQL test database).
 _database = settings.DATABASES["default"]
 if _database["ENGINE"] == "django.db.backends.sqlite3" and not _database.setdefault("TEST", {}).get(
     "NAME"
@@ -75,10 +81,30 @@ def _fast_passwords(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database, with the shipped catalog loaded into it once per session
+    (per xdist worker): every test starts with it in place. The inserts are what costs (some
+    40 ms against 8 ms of reading the YAML), so they are not repeated in every test."""
+    with django_db_blocker.unblock():
+        catalog_load(path=SHIPPED_CATALOG)
+
+
+@pytest.fixture(scope="session")
+def _shipped_catalog_sha256() -> str:
+    return read_catalog(SHIPPED_CATALOG).sha256()
+
+
 @pytest.fixture
-def catalog_version(db):
-    """The shipped RAND catalog, loaded for real."""
-    return catalog_load(path=SHIPPED_CATALOG).version
+def catalog_version(db, _shipped_catalog_sha256) -> CatalogVersion:
+    """The shipped RAND catalog's version, as loaded for the session.
+
+    A transactional test ends with a flush, which empties the database, catalog and all: a test
+    after it gets the catalog loaded again (for the rest of the session if it is itself
+    transactional, else for that test alone).
+    """
+    loaded = CatalogVersion.objects.filter(content_sha256=_shipped_catalog_sha256).first()
+    return loaded or catalog_load(path=SHIPPED_CATALOG).version
 
 
 @pytest.fixture
@@ -166,10 +192,6 @@ def admin_user(db):
     )
 
 
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-
-
 @pytest.fixture
 def assessment(catalog_version, agency, lead, school, other_school):
     from checklists.assessments.services import assessment_start
@@ -213,6 +235,22 @@ def _signing_settings(settings, _signing_pair):
 
 
 @pytest.fixture
+def render_reports(settings) -> None:
+    """A sign-off renders and signs its reports at once, WeasyPrint and pyHanko for real (about
+    a second each), as the task worker would.
+
+    Other tests run on Django's DummyBackend (TASKS_BACKEND in pyproject.toml): a sign-off
+    writes its rows and queues the renders, which never run. Django caches its task backends;
+    changing TASKS through the settings fixture sends setting_changed, on which Django drops
+    them (django.tasks.signals.clear_tasks_handlers), now and again when the test ends.
+    """
+    settings.TASKS = {
+        alias: options | {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}
+        for alias, options in settings.TASKS.items()
+    }
+
+
+@pytest.fixture
 def complete_assessment(assessment):
     """Every applicable response recorded (in progress), so the assessment can be submitted."""
     from checklists.models import Response
@@ -235,17 +273,3 @@ def _audit_log_emptied_before_flush(request):
     request.getfixturevalue("transactional_db")  # so this teardown runs before the flush
     yield
     empty_audit_log()
-
-
-def empty_audit_log() -> None:
-    """Delete every audit event, the append-only triggers lifted for that moment only: for tests
-    that empty the whole database (a flush), which the triggers would refuse."""
-    from django.db import connection
-
-    migration = import_module("accounts.migrations.0004_audit_event")
-    with connection.cursor() as cursor:
-        for sql in migration.statements(connection.vendor, "drop"):
-            cursor.execute(sql)
-        cursor.execute(f"DELETE FROM {migration.TABLE}")  # noqa: S608 — a constant
-        for sql in migration.statements(connection.vendor, "create"):
-            cursor.execute(sql)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import factory
 
 from accounts.models import Agency, Membership, School, User
+from tests.helpers import PASSWORD
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -13,7 +14,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"person{n}@agency.example")
     full_name = factory.Faker("name")
     job_title = "Officer"
-    password = factory.django.Password("correct-horse-battery")
+    password = factory.django.Password(PASSWORD)
 
 
 class AgencyFactory(factory.django.DjangoModelFactory):

@@ -16,12 +16,19 @@ from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from accounts.models import Invitation
+from accounts.models import Agency, Invitation, Membership, School
 from checklists.assessments.evidence import attachment_add
 from checklists.assessments.services import assessment_start
-from checklists.models import CatalogVersion, Report, SignOff
-from tests.conftest import PDF_BYTES, PNG_BYTES
+from checklists.models import (
+    Assessment,
+    Attachment,
+    CatalogVersion,
+    Report,
+    Response,
+    SignOff,
+)
 from tests.factories import SchoolFactory
+from tests.helpers import PDF_BYTES, PNG_BYTES
 
 PUBLIC, LOGIN, AGENCY = "public", "login", "agency"
 
@@ -224,6 +231,24 @@ def ours(agency, lead, catalog_version):
     return objects_of(agency, lead)
 
 
+# What a refused request must leave exactly as it was.
+WATCHED = [
+    Agency,
+    School,
+    Membership,
+    Invitation,
+    Assessment,
+    Response,
+    Attachment,
+    SignOff,
+    Report,
+]
+
+
+def rows() -> dict[str, list[dict]]:
+    return {model.__name__: list(model.objects.order_by("pk").values()) for model in WATCHED}
+
+
 def url_of(name: str, objs: dict) -> str:
     kwargs = URLS[name][1]
     return reverse(name, kwargs=kwargs(objs) if kwargs else None)
@@ -252,20 +277,25 @@ def test_each_person_gets_the_expected_status(
     url = url_of(name, ours)
     expected = STATUSES[name][1 if method == "get" else 2].split()
     people = {"lead": lead, "editor": editor, "sro": sro, "viewer": viewer, "outsider": outsider}
-    got = []
+    got, changed_when_refused = [], []
+    before = rows() if method == "post" else None
     for person in PEOPLE:
         client.logout()
         if person != "anonymous":
             client.force_login(people[person])
         with transaction.atomic():  # each person meets the same data: undo what a POST changed
             response = getattr(client, method)(url)
+            sent_to_sign_in = (
+                response.status_code == 302 and response.url == f"{reverse('login')}?next={url}"
+            )
+            refused = sent_to_sign_in or 400 <= response.status_code < 500
+            if before is not None and refused and rows() != before:
+                changed_when_refused.append(person)
             transaction.set_rollback(True)
-        sent_to_sign_in = (
-            response.status_code == 302 and response.url == f"{reverse('login')}?next={url}"
-        )
         got.append("login" if sent_to_sign_in else str(response.status_code))
 
     assert dict(zip(PEOPLE, got, strict=True)) == dict(zip(PEOPLE, expected, strict=True))
+    assert not changed_when_refused, f"a refused POST changed rows for {changed_when_refused}"
 
 
 @pytest.mark.parametrize("name", sorted(OBJECT_URLS))
@@ -280,7 +310,9 @@ def test_another_agencys_object_under_our_address_is_404(
     refused = {"get": STATUSES[name][1], "post": STATUSES[name][2]}[method].split()[0] == "405"
 
     expected = 405 if refused else 404
+    before = rows()
     assert getattr(client_for(lead), method)(url).status_code == expected
+    assert rows() == before
 
 
 def test_admin_asks_anonymous_visitors_to_sign_in(client, db):

@@ -8,7 +8,7 @@ import pytest
 from django.db import connections
 from django.test import Client
 
-from tests.test_errors import assert_error_page
+from tests.helpers import assert_error_page
 
 
 class Outage:

@@ -12,9 +12,7 @@ from PIL import Image
 
 from checklists.models import Report, Response
 from config.settings import _file_storage
-from tests.checklists.test_signoff import sign
-from tests.checklists.test_views_checklist import form_data, required_answers, response_for, url
-from tests.conftest import PDF_BYTES
+from tests.helpers import PDF_BYTES, required_answers, response_for, response_post, sign, url
 
 
 @pytest.fixture
@@ -38,7 +36,7 @@ def test_evidence_is_uploaded_to_and_downloaded_from_the_storage(
     client_for, agency, editor, viewer, assessment, upload, elsewhere, settings
 ):
     target = response_for(assessment, "LER-01")
-    data = form_data(target, status=Response.Status.IN_PLACE, **{
+    data = response_post(target, status=Response.Status.IN_PLACE, **{
         f"answer_{k}": v for k, v in required_answers(target).items()
     })  # fmt: skip
     file_prompt = next(p for p in target.item.prompts.all() if p.kind == "file")
@@ -56,7 +54,13 @@ def test_evidence_is_uploaded_to_and_downloaded_from_the_storage(
 
 
 def test_signed_reports_and_the_logo_they_show_live_in_the_storage(
-    client_for, agency, complete_assessment, lead, elsewhere, django_capture_on_commit_callbacks
+    client_for,
+    agency,
+    complete_assessment,
+    lead,
+    elsewhere,
+    render_reports,
+    django_capture_on_commit_callbacks,
 ):
     picture = io.BytesIO()
     Image.new("RGB", (8, 8), "navy").save(picture, "PNG")

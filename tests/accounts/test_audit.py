@@ -19,19 +19,13 @@ from accounts.audit import record
 from accounts.models import AuditEvent, Invitation, Membership, User
 from accounts.services import invitation_accept, invitation_create, school_create
 from tests.factories import UserFactory
+from tests.helpers import PASSWORD, the_event
 
 A = AuditEvent.Action
-PASSWORD = "correct-horse-battery"
 
 
 def events(action, **filters):
     return list(AuditEvent.objects.filter(action=action, **filters))
-
-
-def the_event(action, **filters) -> AuditEvent:
-    found = events(action, **filters)
-    assert len(found) == 1, found
-    return found[0]
 
 
 # Sign-in, sign-out, lockout ---------------------------------------------------------------------
@@ -302,6 +296,7 @@ def test_the_admin_shows_the_log_read_only_even_to_a_superuser(admin_client, eve
     )
     assert admin_client.post(change, {"summary": "Nothing happened"}).status_code == 403
     assert "Added a school" in admin_client.get(change).content.decode()
+    assert AuditEvent.objects.get(pk=event.pk).summary == event.summary
 
 
 # The lead's page ---------------------------------------------------------------------------------

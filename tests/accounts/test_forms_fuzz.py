@@ -16,8 +16,9 @@ from PIL import Image
 
 from accounts.models import Agency, Invitation, Membership, School, User
 from accounts.services import invitation_create
-from tests.conftest import PNG_BYTES
-from tests.fuzz import (
+from tests.helpers import (
+    PASSWORD,
+    PNG_BYTES,
     assert_fine,
     escaped,
     field,
@@ -27,7 +28,6 @@ from tests.fuzz import (
     rolled_back,
 )
 
-PASSWORD = "correct-horse-battery"
 emails = st.one_of(
     st.emails().map(str), st.sampled_from(["new@harbor.example", "NEW@HARBOR.EXAMPLE"])
 )

@@ -13,8 +13,7 @@ from django.utils import timezone
 from accounts.lockout import client_ip
 from accounts.models import AuditEvent
 from tests.factories import MembershipFactory
-
-PASSWORD = "correct-horse-battery"
+from tests.helpers import PASSWORD
 
 
 def sign_in(client, email: str, password: str = PASSWORD, ip: str = "192.0.2.1"):

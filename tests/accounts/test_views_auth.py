@@ -8,11 +8,12 @@ from django.urls import reverse
 
 from accounts import services
 from accounts.models import User
+from tests.helpers import PASSWORD
 
 
 def test_sign_in_with_email_and_land_on_the_agency(client, agency, lead):
     response = client.post(
-        reverse("login"), {"username": lead.email, "password": "correct-horse-battery"}, follow=True
+        reverse("login"), {"username": lead.email, "password": PASSWORD}, follow=True
     )
 
     assert response.redirect_chain[-1][0] == agency.get_absolute_url()
@@ -57,6 +58,7 @@ def test_forbidden_and_missing_pages_explain_themselves(client_for, agency, view
 
     assert "Your access does not allow this" in forbidden.content.decode()
     assert "There is nothing here" in missing.content.decode()
+    assert not agency.schools.exists()
 
 
 # Where people set passwords, the validators refuse short and common ones (issue 6).
@@ -84,10 +86,10 @@ def test_accepting_an_invitation_refuses_a_weak_password(client, agency, lead, w
 def test_changing_a_password_refuses_a_weak_one(client_for, lead, weak):
     response = client_for(lead).post(
         reverse("password_change"),
-        {"old_password": "correct-horse-battery", "new_password1": weak, "new_password2": weak},
+        {"old_password": PASSWORD, "new_password1": weak, "new_password2": weak},
     )
 
     errors = " ".join(response.context["form"].errors["new_password2"])
     assert ("too short" in errors) if weak == ELEVEN_CHARACTERS else ("too common" in errors)
     lead.refresh_from_db()
-    assert lead.check_password("correct-horse-battery")
+    assert lead.check_password(PASSWORD)

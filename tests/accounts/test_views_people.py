@@ -14,7 +14,10 @@ from tests.factories import MembershipFactory, UserFactory
 
 @pytest.fixture
 def role(db):
-    return Role.objects.create(slug="school-resource-officer", name="School resource officer")
+    """The shipped catalog's role (loaded for the session), or the same made here after a flush."""
+    return Role.objects.get_or_create(
+        slug="school-resource-officer", defaults={"name": "School resource officer"}
+    )[0]
 
 
 def invite(client, agency, **data):

@@ -41,6 +41,7 @@ def test_missing_name_is_reported_beside_the_field(client_for, agency, lead):
 
     assert response.status_code == 200
     assert response.context["form"].errors["name"] == ["This field is required."]
+    assert not agency.schools.exists()
 
 
 def test_lead_deactivates_a_school(client_for, agency, lead, school):

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, sync_playwright
 
+from tests.helpers import PASSWORD
+
 # Playwright's sync API keeps an event loop on this thread; the ORM calls the tests make between
 # browser steps are ordinary synchronous code.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -24,7 +26,6 @@ ARGS = [
 ]  # fmt: skip
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-PASSWORD = "correct-horse-battery"
 
 
 # Module scope, not session: Playwright's event loop stays running on the main thread while the

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from checklists.models import Response
 from checklists.signoff.verify import verify_report
-from tests.conftest import PDF_BYTES
+from tests.helpers import PASSWORD, PDF_BYTES
 
 S = Response.Status
 pytestmark = pytest.mark.usefixtures("transactional_db")
@@ -38,7 +38,7 @@ def row(page, code: str):
 
 
 def test_lead_runs_an_assessment_from_start_to_signed_pdf(
-    session, agency, lead, editor, school, catalog_version
+    session, agency, lead, editor, school, catalog_version, render_reports
 ):
     chief = session(lead.email)
     page = chief.visit(f"/agencies/{agency.slug}/assessments/")
@@ -74,7 +74,7 @@ def test_lead_runs_an_assessment_from_start_to_signed_pdf(
     page.get_by_role("link", name="Sign off").click()
     chief.check()
     page.get_by_label("I attest to the statement above").check()
-    page.locator("#id_password").fill("correct-horse-battery")
+    page.locator("#id_password").fill(PASSWORD)
     page.get_by_role("button", name="Sign off").click()
     expect(page.get_by_role("heading", name="Reports and sign-offs")).to_be_visible()
     chief.check()

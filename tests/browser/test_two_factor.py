@@ -10,7 +10,7 @@ import pytest
 from django_otp.oath import TOTP
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.usefixtures("transactional_db")
 

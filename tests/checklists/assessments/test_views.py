@@ -9,31 +9,15 @@ import re
 from pathlib import Path
 
 import pytest
-from django.urls import reverse
 
 from checklists.assessments.evidence import attachment_add
 from checklists.assessments.services import response_update
 from checklists.models import Response
-from tests.checklists.test_services_assessments import required_answers, response_for
 from tests.factories import SchoolFactory
+from tests.helpers import required_answers, response_for, response_post, url
 
 S = Response.Status
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-def url(name, agency, *args):
-    return reverse(name, args=[agency.slug, *args])
-
-
-def form_data(response: Response, **changes) -> dict:
-    data = {
-        "version": response.version,
-        "status": response.status,
-        "notes": "",
-        "justification": "",
-    }
-    data |= {f"answer_{k}": ("yes" if v is True else v) for k, v in response.answers.items()}
-    return data | changes
 
 
 def test_checklist_lists_every_item_grouped_by_section(client_for, agency, viewer, assessment):
@@ -137,7 +121,7 @@ def test_htmx_save_returns_the_row_and_the_new_progress(client_for, agency, edit
 
     response = client_for(editor).post(
         url("response_detail", agency, target.pk),
-        form_data(
+        response_post(
             target,
             status=S.IN_PLACE,
             **{f"answer_{k}": v for k, v in required_answers(target).items()},
@@ -161,7 +145,7 @@ def test_plain_post_saves_and_returns_to_the_filtered_checklist(
     back = url("assessment_checklist", agency, assessment.pk) + "?q=LER-02"
 
     response = client_for(editor).post(
-        url("response_detail", agency, target.pk), form_data(target, notes="Planned", next=back)
+        url("response_detail", agency, target.pk), response_post(target, notes="Planned", next=back)
     )
 
     assert response.status_code == 302
@@ -174,7 +158,8 @@ def test_next_cannot_send_the_user_elsewhere(client_for, agency, editor, assessm
     target = response_for(assessment, "LER-02")
 
     response = client_for(editor).post(
-        url("response_detail", agency, target.pk), form_data(target, next="https://evil.example/")
+        url("response_detail", agency, target.pk),
+        response_post(target, next="https://evil.example/"),
     )
 
     assert response.url.startswith(url("assessment_checklist", agency, assessment.pk))
@@ -207,7 +192,7 @@ def test_invalid_input_is_shown_beside_the_field_and_nothing_is_saved(
     target = response_for(assessment, "LER-01")
 
     response = client_for(editor).post(
-        url("response_detail", agency, target.pk), form_data(target, **changes)
+        url("response_detail", agency, target.pk), response_post(target, **changes)
     )
 
     assert response.status_code == 200
@@ -220,7 +205,8 @@ def test_number_bounds_from_the_catalog_are_enforced(client_for, agency, editor,
     target = response_for(assessment, "LER-02")
 
     response = client_for(editor).post(
-        url("response_detail", agency, target.pk), form_data(target, answer_officers_trained="-3")
+        url("response_detail", agency, target.pk),
+        response_post(target, answer_officers_trained="-3"),
     )
 
     assert (
@@ -233,7 +219,7 @@ def test_conflict_shows_their_version_and_keeps_mine_in_the_form(
     client_for, agency, editor, lead, assessment
 ):
     target = response_for(assessment, "LER-02")
-    stale = form_data(target, notes="Editor's plan")
+    stale = response_post(target, notes="Editor's plan")
     response_update(
         response=target, by=lead, expected_version=1, status=S.IN_PROGRESS, notes="Lead's plan"
     )
@@ -250,7 +236,7 @@ def test_conflict_shows_their_version_and_keeps_mine_in_the_form(
     assert target.notes == "Lead's plan"
 
     again = client_for(editor).post(
-        url("response_detail", agency, target.pk), form_data(target, notes="Editor's plan")
+        url("response_detail", agency, target.pk), response_post(target, notes="Editor's plan")
     )
 
     assert again.status_code == 302
@@ -268,25 +254,26 @@ def test_sro_edits_the_items_of_their_school_only(
 
     assert (
         client.post(
-            url("response_detail", agency, theirs.pk), form_data(theirs, notes="Drill set")
+            url("response_detail", agency, theirs.pk), response_post(theirs, notes="Drill set")
         ).status_code
         == 302
     )
     assert (
         client.post(
-            url("response_detail", agency, other.pk), form_data(other, notes="x")
+            url("response_detail", agency, other.pk), response_post(other, notes="x")
         ).status_code
         == 403
     )
     assert (
         client.post(
-            url("response_detail", agency, agency_item.pk), form_data(agency_item, notes="x")
+            url("response_detail", agency, agency_item.pk), response_post(agency_item, notes="x")
         ).status_code
         == 403
     )
     assert client.get(url("response_detail", agency, agency_item.pk)).status_code == 200
-    other.refresh_from_db()
-    assert other.notes == ""
+    for refused in (other, agency_item):
+        refused.refresh_from_db()
+        assert (refused.version, refused.notes) == (1, "")
 
 
 def test_viewer_reads_everything_and_sees_no_edit_controls(client_for, agency, viewer, assessment):
@@ -301,7 +288,7 @@ def test_viewer_reads_everything_and_sees_no_edit_controls(client_for, agency, v
     assert "<form" not in detail.split("<main")[1].split("</main>")[0]
     assert (
         client.post(
-            url("response_detail", agency, target.pk), form_data(target, notes="x")
+            url("response_detail", agency, target.pk), response_post(target, notes="x")
         ).status_code
         == 403
     )
@@ -313,6 +300,9 @@ def test_viewer_reads_everything_and_sees_no_edit_controls(client_for, agency, v
         == 403
     )
     assert client.post(url("assessment_create", agency), {"title": "x"}).status_code == 403
+    target.refresh_from_db()
+    assert (target.version, target.notes, target.owner) == (1, "", None)
+    assert list(agency.assessments.all()) == [assessment]
 
 
 def test_lead_starts_an_assessment(client_for, agency, lead, catalog_version, school):
@@ -359,13 +349,15 @@ def test_sro_cannot_assign(client_for, agency, sro, assessment):
         .status_code
         == 403
     )
+    target.refresh_from_db()
+    assert (target.owner, target.version) == (None, 1)
 
 
 def test_done_when_sro_records_a_school_item_with_evidence_and_a_file_and_the_lead_sees_it(
     client_for, agency, sro, lead, assessment, school, upload
 ):
     target = response_for(assessment, "LER-18", school)
-    data = form_data(
+    data = response_post(
         target, status=S.IN_PLACE, **{f"answer_{k}": v for k, v in required_answers(target).items()}
     )
     file_prompt = next(p for p in target.item.prompts.all() if p.kind == "file")
@@ -503,6 +495,8 @@ def test_evidence_is_removed_only_by_someone_who_may_edit_the_item(
     assert stored.exists()
 
     assert client_for(sro).post(url("attachment_delete", agency, attachment.pk)).status_code == 403
+    assert target.attachments.get() == attachment
+    assert stored.exists()
     with django_capture_on_commit_callbacks(execute=True):
         deleted = client_for(editor).post(url("attachment_delete", agency, attachment.pk))
 

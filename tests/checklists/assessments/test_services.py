@@ -16,16 +16,10 @@ from checklists.assessments.services import (
     school_change,
 )
 from checklists.models import Assessment, Attachment, Item, Response
-from tests.conftest import PDF_BYTES, PNG_BYTES
 from tests.factories import SchoolFactory
+from tests.helpers import PDF_BYTES, PNG_BYTES, required_answers, response_for
 
 S = Response.Status
-
-
-def response_for(assessment, code: str, school=None) -> Response:
-    return assessment.responses.select_related("item", "assessment__agency").get(
-        item__code=code, school=school
-    )
 
 
 def save(response: Response, by, **fields) -> Response:
@@ -35,15 +29,6 @@ def save(response: Response, by, **fields) -> Response:
         expected_version=response.version,
         **({"status": S.IN_PROGRESS} | fields),
     )
-
-
-def required_answers(response: Response) -> dict:
-    values = {"text": "General Order 4.12", "number": "12", "date": "2026-01-15", "boolean": True}
-    return {
-        p.key: values.get(p.kind, p.choices[0] if p.choices else None)
-        for p in response.item.prompts.all()
-        if p.required and p.kind != "file"
-    }
 
 
 def test_start_creates_one_row_per_agency_item_and_per_school_item_and_active_school(
@@ -189,6 +174,9 @@ def test_owner_must_belong_to_the_agency(assessment, lead, outsider):
     with pytest.raises(ValidationError):
         save(response_for(assessment, "LER-02"), lead, owner=outsider)
 
+    unchanged = response_for(assessment, "LER-02")
+    assert (unchanged.owner, unchanged.version) == (None, 1)
+
 
 def test_assign_sets_owner_and_target_and_bumps_versions(assessment, lead, editor):
     responses = list(assessment.responses.filter(item__code__in=["LER-02", "LER-20"]))
@@ -227,6 +215,7 @@ def test_evidence_over_the_size_limit_is_refused(assessment, lead, upload, setti
         attachment_add(
             response=response_for(assessment, "LER-02"), upload=upload(), prompt_key="", by=lead
         )
+    assert not Attachment.objects.exists()
 
 
 def test_evidence_keeps_a_clean_name_and_its_sha256(assessment, lead, upload):

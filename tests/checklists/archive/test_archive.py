@@ -35,9 +35,15 @@ from checklists.models import (
 from checklists.signoff.services import assessment_reopen
 from checklists.signoff.snapshot import assessment_snapshot, canonical, fingerprint
 from checklists.signoff.verify import verify_report
-from tests.checklists.test_services_assessments import response_for
-from tests.checklists.test_signoff import PASSWORD, sign
-from tests.conftest import PNG_BYTES, SHIPPED_CATALOG, empty_audit_log
+from tests.helpers import (
+    PASSWORD,
+    PNG_BYTES,
+    SHIPPED_CATALOG,
+    empty_audit_log,
+    report_stored,
+    response_for,
+    sign,
+)
 
 History = Response.history.model
 
@@ -60,8 +66,21 @@ def lived_in(agency, lead, editor, sro, school, complete_assessment, upload):
 
 
 @pytest.fixture
-def harbor(lived_in, lead, complete_assessment, django_capture_on_commit_callbacks):
-    """…and its assessment signed off for real (both reports rendered), then reopened."""
+def harbor(lived_in, lead, complete_assessment):
+    """…and its assessment signed off, then reopened; its two reports are stored placeholder
+    PDFs (files to back up, not renders)."""
+    for report in sign(complete_assessment, lead).reports.all():
+        report_stored(report)
+    assessment_reopen(assessment=complete_assessment, by=lead)
+    return lived_in
+
+
+@pytest.fixture
+def signed_harbor(
+    lived_in, lead, complete_assessment, render_reports, django_capture_on_commit_callbacks
+):
+    """…and its assessment signed off for real (both reports rendered and signed), then
+    reopened: for a restore whose reports must still verify."""
     sign(complete_assessment, lead, django_capture_on_commit_callbacks)
     assessment_reopen(assessment=complete_assessment, by=lead)
     return lived_in
@@ -111,7 +130,7 @@ def media_files(root: Path) -> list[Path]:
 
 @pytest.mark.parametrize("keep_catalog", [True, False], ids=["catalog-loaded", "catalog-created"])
 def test_an_agency_restored_into_an_empty_instance_is_the_same_agency(
-    harbor, lead, editor, settings, tmp_path, keep_catalog
+    signed_harbor, lead, editor, settings, tmp_path, keep_catalog
 ):
     before = counts()
     log = list(
@@ -122,7 +141,7 @@ def test_an_agency_restored_into_an_empty_instance_is_the_same_agency(
     sign_off = SignOff.objects.get()
     reports = {r.edition: (r.sha256, stored(r.file.name)) for r in Report.objects.all()}
     evidence = {a.sha256: stored(a.file.name) for a in Attachment.objects.all()}
-    logo = stored(harbor.logo.name)
+    logo = stored(signed_harbor.logo.name)
     path = export(tmp_path)
 
     empty_instance(settings, tmp_path, keep_catalog=keep_catalog)

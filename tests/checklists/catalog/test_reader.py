@@ -3,59 +3,11 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from textwrap import dedent
 
 import pytest
 
-from checklists.catalog.reader import CatalogError, read_catalog
-from tests.conftest import SHIPPED_CATALOG
-
-MINIMAL = dedent(
-    """\
-    slug: test-catalog
-    title: Test catalog
-    publisher: Test Publisher
-    source_url: https://example.org/page
-    version: "1.0"
-    published: 2022
-    roles:
-      - slug: patrol
-        name: Patrol
-    sources:
-      - key: page
-        citation: Test Publisher, the page, 2022.
-    sections:
-      - code: first
-        title: First section
-        items:
-          - code: TST-01
-            title: Write the policy
-            guidance: A written policy exists.
-            why: Because it matters.
-            basis: Introduction
-            roles: [patrol]
-            sources: [page]
-            prompts:
-              - key: officers
-                kind: number
-                label: Officers trained
-                min: 0
-                max: 500
-    """
-)
-
-
-def write(tmp_path, text: str):
-    path = tmp_path / "catalog.yaml"
-    path.write_text(text)
-    return path
-
-
-def problems_of(tmp_path, text: str) -> list[tuple[int, str, str]]:
-    with pytest.raises(CatalogError) as caught:
-        read_catalog(write(tmp_path, text))
-    assert str(tmp_path / "catalog.yaml") in str(caught.value)
-    return [(p.line, p.field, p.message) for p in caught.value.problems]
+from checklists.catalog.reader import read_catalog
+from tests.helpers import MINIMAL, SHIPPED_CATALOG, problems_of, write
 
 
 def test_minimal_catalog_reads(tmp_path):

@@ -16,10 +16,16 @@ from hypothesis import strategies as st
 
 from checklists.catalog.reader import CatalogError, read_catalog
 from checklists.catalog.services import catalog_load
-from tests.checklists.test_catalog import MINIMAL, problems_of, write
-from tests.checklists.test_services_catalog import row_counts
-from tests.conftest import SHIPPED_CATALOG
-from tests.fuzz import MARKUP, SPECIAL, rolled_back
+from tests.helpers import (
+    MARKUP,
+    MINIMAL,
+    SHIPPED_CATALOG,
+    SPECIAL,
+    catalog_row_counts,
+    problems_of,
+    rolled_back,
+    write,
+)
 
 SHIPPED_TEXT = SHIPPED_CATALOG.read_text()
 SHIPPED = yaml.safe_load(SHIPPED_TEXT)
@@ -75,14 +81,14 @@ def _mutated(location: tuple, action: str, value) -> dict:
 def assert_loads_or_explains(path) -> None:
     """Either a catalog version, or a `CatalogError` whose every problem has a line; and then
     no row was written."""
-    before = row_counts()
+    before = catalog_row_counts()
     error = None
     with rolled_back():
         try:
             result = catalog_load(path=path)
         except CatalogError as caught:
             error = caught
-            assert row_counts() == before
+            assert catalog_row_counts() == before
         else:
             assert result.version.items.exists()
     if error is not None:
@@ -254,13 +260,13 @@ def test_python_tags_are_refused_without_running(tmp_path):
 )
 def test_what_the_database_would_refuse_is_a_problem_of_the_file(tmp_path, db, old, new, field):
     path = write(tmp_path, MINIMAL.replace(old, new))
-    before = row_counts()
+    before = catalog_row_counts()
 
     with pytest.raises(CatalogError) as caught:
         catalog_load(path=path)
 
     assert [p.field for p in caught.value.problems] == [field]
-    assert row_counts() == before
+    assert catalog_row_counts() == before
 
 
 def test_figure_value_beyond_the_integer_column_is_a_problem_of_the_file(tmp_path, db):
@@ -292,7 +298,7 @@ def test_a_role_or_source_listed_twice_on_an_item_is_a_problem_of_the_file(tmp_p
     text = MINIMAL.replace("roles: [patrol]", "roles: [patrol, patrol]").replace(
         "sources: [page]", "sources: [page, page]"
     )
-    before = row_counts()
+    before = catalog_row_counts()
 
     with pytest.raises(CatalogError) as caught:
         catalog_load(path=write(tmp_path, text))
@@ -303,4 +309,4 @@ def test_a_role_or_source_listed_twice_on_an_item_is_a_problem_of_the_file(tmp_p
         f"sections[0].items[0].{field}[1] (item TST-01)",
         "'%s' is listed more than once" % ("patrol" if field == "roles" else "page"),
     ) in [(p.line, p.field, p.message) for p in caught.value.problems]
-    assert row_counts() == before
+    assert catalog_row_counts() == before

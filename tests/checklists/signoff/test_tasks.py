@@ -26,10 +26,10 @@ from django_tasks_db.models import DBTaskResult
 
 from checklists.models import Report, SignOff
 from checklists.signoff.rendering import report_render
-from checklists.signoff.services import assessment_sign_off, assessment_submit, reports_recover
+from checklists.signoff.services import reports_recover
 from checklists.signoff.verify import verify_report
+from tests.helpers import sign
 
-PASSWORD = "correct-horse-battery"  # the factories' password
 LEASE = 1  # seconds
 
 
@@ -38,21 +38,6 @@ def _database_queue(settings):
     """Queue renders in the database, as in deployment, with a lease short enough to wait out."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     settings.REPORT_RENDER_LEASE = LEASE
-
-
-def sign(assessment, lead, capture=None) -> SignOff:
-    assessment_submit(assessment=assessment, by=lead)
-
-    def signing() -> SignOff:
-        return assessment_sign_off(
-            assessment=assessment, by=lead, typed_name="Dana Whitfield",
-            typed_title="Chief of Police", attest=True, password=PASSWORD,
-        )  # fmt: skip
-
-    if capture is None:  # a transactional test: the queueing runs on the real commit
-        return signing()
-    with capture(execute=True):
-        return signing()
 
 
 def stored_files() -> list[Path]:
@@ -147,6 +132,9 @@ def test_two_overlapping_renders_of_one_report_store_one_file(complete_assessmen
 
 
 def _database_url() -> str:
+    """This test's database, as the worker process is to reach it: under pytest-xdist each
+    worker has its own (test_muster_gw0 on PostgreSQL, its own file on SQLite), and
+    `connection.settings_dict` names the one of this worker."""
     db = connection.settings_dict
     if db["ENGINE"] == "django.db.backends.sqlite3":
         return f"sqlite:///{db['NAME']}"
@@ -201,7 +189,10 @@ def test_a_worker_killed_while_rendering_leaves_a_report_that_is_finished_once(
     killed.refresh_from_db()
     assert (killed.state, killed.attempts, killed.file.name) == (Report.State.RUNNING, 1, "")
 
-    time.sleep(LEASE + 0.1)  # the dead worker's lease runs out
+    # The dead worker's lease runs out (its claim dated back, rather than waited out).
+    Report.objects.filter(pk=killed.pk).update(
+        started_at=killed.started_at - timedelta(seconds=LEASE + 1)
+    )
     call_command("recover_reports", stdout=StringIO())
     second = worker("--batch")  # renders what is queued, then exits
     assert second.wait(timeout=90) == 0, second.stderr.read().decode()

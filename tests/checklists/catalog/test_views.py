@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from checklists.catalog.services import catalog_load
-from tests.checklists.test_catalog import MINIMAL
+from tests.helpers import MINIMAL
 
 
 def test_catalog_list_shows_the_newest_version(client_for, viewer, catalog_version):

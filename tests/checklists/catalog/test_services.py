@@ -1,4 +1,8 @@
-"""Loading catalogs: all or nothing, idempotent, and never rewriting a loaded version."""
+"""Loading catalogs: all or nothing, idempotent, and never rewriting a loaded version.
+
+Every test starts with the shipped catalog loaded (tests/conftest.py): these load a second,
+small catalog beside it, or delete it first where what is tested is a first load.
+"""
 
 from __future__ import annotations
 
@@ -9,34 +13,8 @@ from django.core.management import CommandError, call_command
 
 from accounts.models import Role
 from checklists.catalog.services import catalog_load
-from checklists.models import (
-    Catalog,
-    CatalogVersion,
-    EvidencePrompt,
-    Figure,
-    FigureValue,
-    Item,
-    Section,
-    Source,
-)
-from tests.checklists.test_catalog import MINIMAL
-from tests.conftest import SHIPPED_CATALOG
-
-CATALOG_MODELS = [
-    Catalog,
-    CatalogVersion,
-    Source,
-    Section,
-    Item,
-    EvidencePrompt,
-    Figure,
-    FigureValue,
-    Role,
-]
-
-
-def row_counts() -> dict[str, int]:
-    return {model.__name__: model.objects.count() for model in CATALOG_MODELS}
+from checklists.models import Catalog, CatalogVersion, EvidencePrompt, Figure, Item
+from tests.helpers import MINIMAL, SHIPPED_CATALOG, catalog_row_counts
 
 
 @pytest.fixture
@@ -44,6 +22,14 @@ def catalog_file(db, tmp_path):
     path = tmp_path / "test.yaml"
     path.write_text(MINIMAL)
     return path
+
+
+@pytest.fixture
+def no_catalog(db) -> None:
+    """No catalog loaded yet: the session's one deleted (the test's transaction restores it)."""
+    Figure.objects.all().delete()  # a figure's source is protected
+    CatalogVersion.objects.all().delete()
+    Catalog.objects.all().delete()
 
 
 def test_shipped_catalog_loads_items_prompts_roles_sources_and_figures(catalog_version):
@@ -63,17 +49,18 @@ def test_shipped_catalog_loads_items_prompts_roles_sources_and_figures(catalog_v
 
 def test_loading_the_same_file_twice_changes_nothing(catalog_file):
     first = catalog_load(path=catalog_file)
-    counts = row_counts()
+    counts = catalog_row_counts()
 
     second = catalog_load(path=catalog_file)
 
     assert first.created
     assert not second.created
     assert second.version == first.version
-    assert row_counts() == counts
+    assert catalog_row_counts() == counts
 
 
 def test_changed_file_becomes_a_new_version_and_leaves_the_old_one_as_it_was(catalog_file):
+    catalogs = Catalog.objects.count()
     old = catalog_load(path=catalog_file).version
     catalog_file.write_text(MINIMAL.replace("Write the policy", "Adopt the policy"))
 
@@ -82,17 +69,18 @@ def test_changed_file_becomes_a_new_version_and_leaves_the_old_one_as_it_was(cat
     assert (old.number, new.number) == (1, 2)
     assert old.items.get().title == "Write the policy"
     assert new.items.get().title == "Adopt the policy"
-    assert Catalog.objects.count() == 1
+    assert new.catalog == old.catalog
+    assert Catalog.objects.count() == catalogs + 1
 
 
 def test_bad_file_changes_nothing(catalog_file, catalog_version):
-    counts = row_counts()
+    counts = catalog_row_counts()
     catalog_file.write_text(MINIMAL.replace("roles: [patrol]", "roles: [sergeant]"))
 
     with pytest.raises(CommandError):
         call_command("load_catalog", str(catalog_file), stderr=StringIO())
 
-    assert row_counts() == counts
+    assert catalog_row_counts() == counts
 
 
 def test_command_prints_file_line_and_field_of_each_problem(catalog_file):
@@ -108,7 +96,7 @@ def test_command_prints_file_line_and_field_of_each_problem(catalog_file):
     )
 
 
-def test_command_without_paths_loads_every_shipped_catalog(db):
+def test_command_without_paths_loads_every_shipped_catalog(no_catalog):
     stdout = StringIO()
 
     call_command("load_catalog", stdout=stdout)

@@ -1,0 +1,428 @@
+"""Helpers and constants shared by the test modules; fixtures live in conftest.py.
+
+No test module imports from another test module or from a conftest: what two of them share is
+here. Hostile input for the property-based tests, and the checks every answer to it must pass,
+are at the end: the strategies mix random text with values known to break things (markup that
+would run if a page or the PDF printed it raw, NUL, SQL, template syntax, huge numbers,
+impossible dates, very long strings), and a form field may arrive twice or not at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import threading
+from collections.abc import Callable
+from contextlib import contextmanager
+from html.parser import HTMLParser
+from importlib import import_module
+from pathlib import Path
+from textwrap import dedent
+
+import pytest
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import connection, transaction
+from django.urls import reverse
+from django.utils.html import escape
+from hypothesis import strategies as st
+from pypdf import PdfReader
+
+from accounts.models import AuditEvent, Role
+from checklists.catalog.models import (
+    Catalog,
+    CatalogVersion,
+    EvidencePrompt,
+    Figure,
+    FigureValue,
+    Item,
+    Section,
+    Source,
+)
+from checklists.catalog.reader import CatalogError, read_catalog
+from checklists.models import Report, Response, SignOff
+from checklists.signoff.rendering import report_render
+from checklists.signoff.services import assessment_sign_off, assessment_submit
+
+PASSWORD = "correct-horse-battery"  # every factory-made user's
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+SHIPPED_CATALOG = Path(settings.CATALOG_DIR) / "rand-law-enforcement-response.yaml"
+
+
+def url(name: str, agency, *args) -> str:
+    """An agency's URL: `url("response_detail", agency, response.pk)`."""
+    return reverse(name, args=[agency.slug, *args])
+
+
+def assert_error_page(response, status: int, heading: str) -> None:
+    """An error page in the site's layout, saying what happened, never a stack trace."""
+    assert response.status_code == status
+    page = response.content.decode()
+    assert heading in page
+    assert 'class="navbar' in page  # the site's layout, not a bare error
+    assert "Traceback" not in page
+
+
+def the_event(action, **filters) -> AuditEvent:
+    """The audit event of `action` (and `filters`): there must be exactly one."""
+    found = list(AuditEvent.objects.filter(action=action, **filters))
+    assert len(found) == 1, found
+    return found[0]
+
+
+def empty_audit_log() -> None:
+    """Delete every audit event, the append-only triggers lifted for that moment only: for tests
+    that empty the whole database (a flush), which the triggers would refuse."""
+    migration = import_module("accounts.migrations.0004_audit_event")
+    with connection.cursor() as cursor:
+        for sql in migration.statements(connection.vendor, "drop"):
+            cursor.execute(sql)
+        cursor.execute(f"DELETE FROM {migration.TABLE}")  # noqa: S608 — a constant
+        for sql in migration.statements(connection.vendor, "create"):
+            cursor.execute(sql)
+
+
+# Catalogs ------------------------------------------------------------------------------------
+
+# The smallest valid catalog file: one role, source, section, item and prompt.
+MINIMAL = dedent(
+    """\
+    slug: test-catalog
+    title: Test catalog
+    publisher: Test Publisher
+    source_url: https://example.org/page
+    version: "1.0"
+    published: 2022
+    roles:
+      - slug: patrol
+        name: Patrol
+    sources:
+      - key: page
+        citation: Test Publisher, the page, 2022.
+    sections:
+      - code: first
+        title: First section
+        items:
+          - code: TST-01
+            title: Write the policy
+            guidance: A written policy exists.
+            why: Because it matters.
+            basis: Introduction
+            roles: [patrol]
+            sources: [page]
+            prompts:
+              - key: officers
+                kind: number
+                label: Officers trained
+                min: 0
+                max: 500
+    """
+)
+CATALOG_MODELS = [
+    Catalog, CatalogVersion, Source, Section, Item, EvidencePrompt, Figure, FigureValue, Role,
+]  # fmt: skip
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    """`text` as the catalog file catalog.yaml in `tmp_path`."""
+    path = tmp_path / "catalog.yaml"
+    path.write_text(text)
+    return path
+
+
+def problems_of(tmp_path: Path, text: str) -> list[tuple[int, str, str]]:
+    """(line, field, message) of each problem the reader finds in `text`."""
+    with pytest.raises(CatalogError) as caught:
+        read_catalog(write(tmp_path, text))
+    assert str(tmp_path / "catalog.yaml") in str(caught.value)
+    return [(p.line, p.field, p.message) for p in caught.value.problems]
+
+
+def catalog_row_counts() -> dict[str, int]:
+    """How many rows each table a catalog load writes to holds."""
+    return {model.__name__: model.objects.count() for model in CATALOG_MODELS}
+
+
+# Assessments ---------------------------------------------------------------------------------
+
+
+def response_for(assessment, code: str, school=None) -> Response:
+    return assessment.responses.select_related("item", "assessment__agency").get(
+        item__code=code, school=school
+    )
+
+
+def required_answers(response: Response) -> dict:
+    """Answers to every required prompt of the response's item but files."""
+    values = {"text": "General Order 4.12", "number": "12", "date": "2026-01-15", "boolean": True}
+    return {
+        p.key: values.get(p.kind, p.choices[0] if p.choices else None)
+        for p in response.item.prompts.all()
+        if p.required and p.kind != "file"
+    }
+
+
+def response_post(response: Response, **changes) -> dict:
+    """The response form as it opens for `response`, with `changes`: what a browser posts."""
+    data = {
+        "version": response.version,
+        "status": response.status,
+        "notes": "",
+        "justification": "",
+    }
+    data |= {f"answer_{k}": ("yes" if v is True else v) for k, v in response.answers.items()}
+    return data | changes
+
+
+# Sign-off and reports ------------------------------------------------------------------------
+
+
+def sign(assessment, lead, capture=None) -> SignOff:
+    """Submit and sign off as `lead`. With `capture` (django_capture_on_commit_callbacks) the
+    reports are queued as on commit; the `render_reports` fixture makes that render them."""
+    assessment_submit(assessment=assessment, by=lead)
+
+    def signing() -> SignOff:
+        return assessment_sign_off(
+            assessment=assessment, by=lead, typed_name="Dana Whitfield",
+            typed_title="Chief of Police", attest=True, password=PASSWORD,
+        )  # fmt: skip
+
+    if capture is None:  # queued on the real commit, if any
+        return signing()
+    with capture(execute=True):
+        return signing()
+
+
+def signed_report(assessment, lead, edition: str) -> Report:
+    """Sign off, then render and sign one edition for real (WeasyPrint and pyHanko), as the task
+    worker would: for a test that reads one signed PDF, at half the cost of `render_reports`."""
+    return report_render(report=sign(assessment, lead).reports.get(edition=edition))
+
+
+def report_stored(report: Report, content: bytes = PDF_BYTES) -> Report:
+    """A report marked rendered, with `content` stored as its file, without rendering it: for
+    tests of the rows and pages around a signed report rather than of the PDF."""
+    report.file.save(f"{report.edition}.pdf", ContentFile(content), save=False)
+    report.state, report.size = Report.State.DONE, len(content)
+    report.sha256 = hashlib.sha256(content).hexdigest()
+    report.save()
+    return report
+
+
+def pdf_text(data: bytes) -> list[str]:
+    """The text of each page of a PDF."""
+    return [page.extract_text() for page in PdfReader(io.BytesIO(data)).pages]
+
+
+# Threads -------------------------------------------------------------------------------------
+
+
+def together[T](count: int, work: Callable[[int], T]) -> list[T | BaseException]:
+    """Run `work(0)` … `work(count - 1)` in threads released at the same instant, each with its
+    own database connection; what each returned or raised, in order."""
+    start = threading.Barrier(count)
+    outcomes: list[T | BaseException] = [RuntimeError("did not finish")] * count
+
+    def run(index: int) -> None:
+        try:
+            start.wait(timeout=30)
+            outcomes[index] = work(index)
+        except BaseException as error:  # handed to the test, which reports it
+            outcomes[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return outcomes
+
+
+def no_errors(outcomes: list) -> list:
+    errors = [o for o in outcomes if isinstance(o, BaseException)]
+    assert not errors, errors
+    return outcomes
+
+
+# Hostile input -------------------------------------------------------------------------------
+
+# Every markup payload names "fuzz": a tag, a script or an attribute that would run it.
+MARKUP = [
+    "<fuzz>bold</fuzz>",
+    "<script>fuzz()</script>",
+    "<img src=x onerror=fuzz()>",
+    '"><fuzz onclick="fuzz()">',
+    "'><fuzz>",
+    "</textarea><fuzz>",
+    "</title><script>fuzz()</script>",
+    "<svg><script>fuzz()</script></svg>",
+    "<!-- <fuzz> -->",
+    "<style>*{}</style><fuzz>",
+]
+SPECIAL = [
+    "\x00",
+    "before\x00after",
+    "\x1b[31m\x07\x08",
+    "line\r\nbreak\rand\nmore",
+    "\u202eevil\u200b\ufeff",
+    "'; DROP TABLE accounts_user; --",
+    "1' OR '1'='1",
+    "{{ request.user.password }}{% debug %}",
+    "${7*7}%s%n%x",
+    "../../etc/passwd",
+    "javascript:fuzz()",
+    "x" * 20_000,
+    "é" * 300,
+    "😀" * 100,
+    "",
+    "   ",
+]
+NUMBERS = [
+    "-1",
+    "0",
+    "1e309",
+    "-1e309",
+    "NaN",
+    "Infinity",
+    "1E+2",
+    "99999999999999999999999999999999",
+    "-99999999999999999999999999999999",
+    "0x10",
+    "1,000",
+    "١٢٣",
+    "12.345",
+    "2147483648",
+]
+DATES = [
+    "2026-02-30",
+    "2025-13-01",
+    "0000-00-00",
+    "0001-01-01",
+    "9999-12-31",
+    "99999-01-01",
+    "-2020-01-01",
+    "2020-1-1",
+    "yesterday",
+    "2020-01-01T00:00:00",
+]
+
+hostile_text = st.one_of(
+    st.sampled_from(MARKUP + SPECIAL + NUMBERS + DATES),
+    st.text(max_size=80),
+    st.builds(lambda a, b: a + b, st.sampled_from(MARKUP), st.text(max_size=20)),
+)
+
+
+# Uploaded files: hostile names, and contents of every kind the evidence check must judge.
+hostile_file_names = st.one_of(
+    st.sampled_from(
+        [
+            "<fuzz>.pdf",
+            "<img src=x onerror=fuzz()>.pdf",
+            "../../../etc/passwd.pdf",
+            "..\\..\\boot.ini.pdf",
+            "a\x00b.pdf",
+            "\x1b[31m.pdf",
+            "x" * 300 + ".pdf",
+            ".pdf",
+            "CON.pdf",
+            "résumé 😀.PDF",
+            "evidence.html",
+            "evidence.pdf.exe",
+        ]
+    ),
+    st.text(max_size=40).map(lambda name: name + ".pdf"),  # (a nameless file is no file)
+)
+file_contents = st.sampled_from(
+    [PDF_BYTES, PNG_BYTES, b"<html><script>fuzz()</script></html>", b"", b"\x00" * 100]
+)
+
+
+def field(valid: st.SearchStrategy | None = None) -> st.SearchStrategy:
+    """One POSTed field: hostile or valid text, sent once, twice (a list) or not at all."""
+    value = hostile_text if valid is None else st.one_of(valid, hostile_text)
+    return st.one_of(value, st.lists(value, min_size=2, max_size=3), st.just(None))
+
+
+def form_data(**fields: st.SearchStrategy) -> st.SearchStrategy[dict]:
+    """POST data from one `field()` strategy per name; a None value leaves the field out."""
+    return st.fixed_dictionaries(fields).map(
+        lambda data: {k: v for k, v in data.items() if v is not None}
+    )
+
+
+def mostly_valid(**valid: st.SearchStrategy) -> st.SearchStrategy[dict]:
+    """POST data that is valid but for up to two fields, each sent as hostile text, twice or
+    not at all: so that saves happen as well as refusals."""
+
+    @st.composite
+    def build(draw) -> dict:
+        data = draw(st.fixed_dictionaries(valid))
+        for name in draw(st.lists(st.sampled_from(sorted(valid)), max_size=2, unique=True)):
+            data[name] = draw(field())
+        return {k: v for k, v in data.items() if v is not None}
+
+    return build()
+
+
+def last(value):
+    """What a form reads of a field sent more than once: the last value."""
+    return value[-1] if isinstance(value, list) else value
+
+
+@contextmanager
+def rolled_back():
+    """Run one example in a savepoint that is always rolled back, so examples never meet."""
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+class _Markup(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag, attrs) -> None:
+        self._in_script = tag == "script"
+        if "fuzz" in tag:
+            self.found.append(f"element <{tag}>")
+        for name, _ in attrs:
+            if name.startswith("on") or "fuzz" in name:
+                self.found.append(f"attribute {name} on <{tag}>")
+
+    def handle_endtag(self, tag) -> None:
+        self._in_script = False
+
+    def handle_data(self, data) -> None:
+        if self._in_script:
+            self.found.append(f"script {data[:40]!r}")
+
+
+def assert_no_markup_runs(response) -> None:
+    """The page has no element, script or event handler that came from user input.
+
+    Our templates have no inline script and no on* attribute (the CSP forbids both), so any
+    found here was injected.
+    """
+    content = response.content.decode(response.charset or "utf-8", errors="replace")
+    parser = _Markup()
+    parser.feed(content)
+    assert not parser.found, parser.found
+
+
+def assert_fine(response) -> None:
+    """No server error, and nothing injected."""
+    assert response.status_code < 500, response.status_code
+    if response.get("Content-Type", "").startswith("text/html"):
+        assert_no_markup_runs(response)
+
+
+def escaped(text: str) -> str:
+    """`text` as Django's autoescape writes it into a page."""
+    return str(escape(text))
