@@ -227,14 +227,18 @@ class EvidencePrompt(models.Model):
 
     def answer_text(self, answers: dict) -> str:
         """This prompt's answer among `answers`, as a person reads it ("" when unanswered)."""
-        value = answers.get(self.key)
-        if value is None or value == "":
-            return ""
-        if self.kind == self.Kind.BOOLEAN:
-            return "Yes" if value else "No"
-        if self.kind == self.Kind.NUMBER and self.unit:
-            return f"{value} {self.unit}"
-        return str(value)
+        return answer_text(answers.get(self.key), kind=self.kind, unit=self.unit)
+
+
+def answer_text(value, *, kind: str, unit: str = "") -> str:
+    """An evidence answer as a person reads it, from the prompt's kind and unit."""
+    if value is None or value == "":
+        return ""
+    if kind == EvidencePrompt.Kind.BOOLEAN:
+        return "Yes" if value else "No"
+    if kind == EvidencePrompt.Kind.NUMBER and unit:
+        return f"{value} {unit}"
+    return str(value)
 
 
 class Figure(models.Model):

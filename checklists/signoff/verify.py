@@ -12,7 +12,7 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
-from checklists.signoff.models import SignOff
+from checklists.signoff.models import Report, SignOff
 from checklists.signoff.pdf import SNAPSHOT_NAME
 from checklists.signoff.signing import FIELD_NAME, deployment_certificate
 
@@ -28,7 +28,13 @@ class Verdict:
     certificate_sha256: str = ""
     snapshot_sha256: str = ""
     sign_off: SignOff | None = None
+    edition: str = ""  # which snapshot of the sign-off the file carries: full or public
+    superseded_by: SignOff | None = None  # a later revision of the same assessment, signed
     problems: list[str] = field(default_factory=list)
+
+    @property
+    def edition_label(self) -> str:
+        return Report.Edition(self.edition).label if self.edition else ""
 
     @property
     def authentic(self) -> bool:
@@ -65,19 +71,22 @@ def verify_report(data: bytes) -> Verdict:
         )
     else:
         verdict.snapshot_sha256 = hashlib.sha256(snapshot).hexdigest()
-        verdict.sign_off = (
-            SignOff.objects.select_related("assessment__agency")
-            .filter(snapshot_sha256=verdict.snapshot_sha256)
-            .first()
-        )
-        if verdict.sign_off is None:
-            verdict.problems.append("Its snapshot matches no sign-off recorded in this Muster.")
+        _match(verdict)
     ours = [s for s in signatures if s.field_name == FIELD_NAME]
     if not ours:
         verdict.problems.append("The file has no Muster signature.")
         return verdict
     _check_signature(verdict, ours[-1])
     return verdict
+
+
+def _match(verdict: Verdict) -> None:
+    """The sign-off whose full or public snapshot the file carries, and any later one."""
+    verdict.sign_off, verdict.edition = SignOff.objects.matching(verdict.snapshot_sha256)
+    if verdict.sign_off is None:
+        verdict.problems.append("Its snapshot matches no sign-off recorded in this Muster.")
+        return
+    verdict.superseded_by = verdict.sign_off.superseded_by()
 
 
 def _check_signature(verdict: Verdict, signature) -> None:

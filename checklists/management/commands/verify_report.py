@@ -28,9 +28,19 @@ class Command(BaseCommand):
         self.stdout.write(f"Snapshot fingerprint: {verdict.snapshot_sha256 or '—'}")
         if verdict.sign_off:
             s = verdict.sign_off
+            agency = s.assessment.agency
             self.stdout.write(
-                f"Sign-off:             {s.assessment.agency} — {s.assessment}, signed by {s.typed_name}, "
-                f"{s.typed_title}, {s.signed_at:%Y-%m-%d %H:%M %Z}"
+                f"Sign-off:             {agency} ({agency.slug}) — {s.assessment.title}, revision "
+                f"{s.assessment.revision}, signed by {s.typed_name}, {s.typed_title} "
+                f"(account {s.signer.email}), {s.signed_at:%Y-%m-%d %H:%M %Z}"
+            )
+            self.stdout.write(f"Edition:              {verdict.edition_label}")
+            later = verdict.superseded_by
+            self.stdout.write(
+                f"Superseded:           by revision {later.assessment.revision}, signed "
+                f"{later.signed_at:%Y-%m-%d}"
+                if later
+                else "Superseded:           no"
             )
         for problem in verdict.problems:
             self.stdout.write(f"Problem:              {problem}")
