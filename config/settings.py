@@ -232,8 +232,10 @@ REPORT_RENDER_LEASE = env.int("REPORT_RENDER_LEASE", default=600)
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
-# The public verify page (/verify/): the most a report's embedded snapshot may inflate to (a
-# real one is some kilobytes).
+# The public verify page (/verify/): the largest file checked, and the most its embedded
+# snapshot may inflate to (a real one is some kilobytes). Uploads above Django's 2.5 MB
+# FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file, never into memory whole.
+VERIFY_MAX_BYTES = env.int("VERIFY_MAX_BYTES", default=20 * 1024 * 1024)
 VERIFY_ATTACHMENT_MAX_BYTES = env.int("VERIFY_ATTACHMENT_MAX_BYTES", default=5 * 1024 * 1024)
 
 LANGUAGE_CODE = "en-us"

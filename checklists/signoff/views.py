@@ -182,12 +182,19 @@ def report_retry(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def verify(request: HttpRequest) -> HttpResponse:
-    """Public: anyone holding a report can check that it is authentic and unaltered."""
+    """Public: anyone holding a report can check that it is authentic and unaltered.
+
+    Any upload gets a verdict: 200 for a file that was checked, 400 for a form error, 413 for a
+    file over VERIFY_MAX_BYTES.
+    """
     form = VerifyForm(request.POST or None, request.FILES or None)
     verdict = None
-    if request.method == "POST" and form.is_valid():
-        verdict = verify_report(form.cleaned_data["file"].read())
-    status = 400 if request.method == "POST" and not form.is_valid() else 200
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            verdict = verify_report(form.cleaned_data["file"].read())
+        else:
+            status = 413 if form.has_error("file", "too_large") else 400
     return render(
         request, "checklists/verify.html", {"form": form, "verdict": verdict}, status=status
     )

@@ -13,8 +13,9 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadedfile import InMemoryUploadedFile, SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from django.urls import reverse
 from pyhanko.pdf_utils.reader import PdfFileReader
 
@@ -166,6 +167,29 @@ def test_an_altered_report_gets_a_verdict_and_is_never_authentic(client, report)
         assert not verify_report(alter(report)).authentic, name
 
 
+def test_a_file_over_verify_max_bytes_is_refused_unread_with_413(client, settings, monkeypatch):
+    settings.VERIFY_MAX_BYTES = 1000
+    body = encode_multipart(
+        BOUNDARY, {"file": SimpleUploadedFile("big.pdf", b"%PDF-" + bytes(996))}
+    )
+    # What the server receives is only ever measured: reading it would fail the test.
+    monkeypatch.setattr(InMemoryUploadedFile, "read", lambda *args: pytest.fail("read"))
+
+    response = client.generic("POST", reverse("verify"), body, content_type=MULTIPART_CONTENT)
+
+    assert response.status_code == 413
+    assert "A Muster report is far smaller than 1000" in page_text(response)
+
+
+def test_a_file_at_verify_max_bytes_is_checked(client, settings):
+    settings.VERIFY_MAX_BYTES = 1000
+
+    response = post(client, b"%PDF-" + bytes(995))
+
+    assert response.status_code == 200
+    assert verify.DAMAGED in page_text(response)
+
+
 @pytest.mark.parametrize(
     ("name", "bound"),
     [
@@ -206,3 +230,12 @@ def test_the_command_gives_a_verdict_for_a_bomb(db):
     with pytest.raises(CommandError, match="NOT VERIFIED"):
         call_command("verify_report", str(HOSTILE / "snapshot-bomb.pdf"), stdout=out)
     assert verify.SNAPSHOT_TOO_LARGE in out.getvalue()
+
+
+def test_the_command_refuses_a_file_over_verify_max_bytes_unread(settings, tmp_path):
+    settings.VERIFY_MAX_BYTES = 100
+    big = tmp_path / "big.pdf"
+    big.write_bytes(bytes(101))
+
+    with pytest.raises(CommandError, match="larger than any Muster report"):
+        call_command("verify_report", str(big), stdout=StringIO())
