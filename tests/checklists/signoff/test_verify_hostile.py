@@ -7,7 +7,10 @@ the genuine report and its alterations are made here, signed with the session's 
 from __future__ import annotations
 
 import io
+import os
 import re
+import subprocess
+import sys
 import tracemalloc
 from io import StringIO
 from pathlib import Path
@@ -82,6 +85,14 @@ def sign_off(complete_assessment, lead, django_capture_on_commit_callbacks):
 @pytest.fixture
 def report(sign_off) -> bytes:
     return sign_off.reports.get(edition="full").file.read()
+
+
+@pytest.fixture
+def rate_limited(db, settings):
+    """Rate limits on, at 10 a day, so that the count's window (a minute by default, where it ends
+    set by the address) does not end in the middle of a test. Counts are in the database cache."""
+    settings.RATELIMIT_ENABLE = True
+    settings.VERIFY_RATE = "10/d"
 
 
 def test_every_committed_hostile_file_is_in_the_table():
@@ -167,6 +178,11 @@ def test_an_altered_report_gets_a_verdict_and_is_never_authentic(client, report)
         assert not verify_report(alter(report)).authentic, name
 
 
+def test_the_limits_default_to_20_mb_a_file_5_mb_a_snapshot_and_10_a_minute(settings):
+    limits = (settings.VERIFY_MAX_BYTES, settings.VERIFY_ATTACHMENT_MAX_BYTES, settings.VERIFY_RATE)
+    assert limits == (20 * MiB, 5 * MiB, "10/m")
+
+
 def test_a_file_over_verify_max_bytes_is_refused_unread_with_413(client, settings, monkeypatch):
     settings.VERIFY_MAX_BYTES = 1000
     body = encode_multipart(
@@ -225,6 +241,42 @@ def test_a_snapshot_of_exactly_the_limit_is_read_and_one_byte_more_refused(compr
         bounded_data(_embedded_stream(data), limit=len(content) - 1)
 
 
+def test_past_the_rate_an_address_gets_429_and_another_address_still_200(client, rate_limited):
+    for _ in range(10):
+        assert post(client, b"not a pdf", REMOTE_ADDR="203.0.113.5").status_code == 200
+
+    refused = post(client, b"not a pdf", REMOTE_ADDR="203.0.113.5")
+    assert refused.status_code == 429
+    assert "Too many requests" in page_text(refused)
+    assert "429.html" in [t.name for t in refused.templates]
+    assert post(client, b"not a pdf", REMOTE_ADDR="203.0.113.6").status_code == 200
+    # Reading the page is not counted.
+    assert client.get(reverse("verify"), REMOTE_ADDR="203.0.113.5").status_code == 200
+
+
+def test_the_rate_counts_the_address_our_proxy_saw_not_what_the_client_wrote(
+    client, rate_limited, settings
+):
+    settings.TRUSTED_PROXY_COUNT = 1
+
+    def through_proxy(client_address: str, claimed: str):
+        forwarded = f"{claimed}, {client_address}"
+        return post(client, b"x", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded)
+
+    for n in range(10):
+        assert through_proxy("198.51.100.7", f"192.0.2.{n}").status_code == 200
+    assert through_proxy("198.51.100.7", "192.0.2.99").status_code == 429
+    assert through_proxy("198.51.100.8", "192.0.2.99").status_code == 200
+
+
+def test_an_ipv6_client_is_counted_by_its_64(client, rate_limited, settings):
+    settings.VERIFY_RATE = "2/d"
+    assert post(client, b"x", REMOTE_ADDR="2001:db8:1:2::1").status_code == 200
+    assert post(client, b"x", REMOTE_ADDR="2001:db8:1:2:ffff::9").status_code == 200
+    assert post(client, b"x", REMOTE_ADDR="2001:db8:1:2::3").status_code == 429
+    assert post(client, b"x", REMOTE_ADDR="2001:db8:1:3::1").status_code == 200
+
+
 def test_the_command_gives_a_verdict_for_a_bomb(db):
     out = StringIO()
     with pytest.raises(CommandError, match="NOT VERIFIED"):
@@ -239,3 +291,20 @@ def test_the_command_refuses_a_file_over_verify_max_bytes_unread(settings, tmp_p
 
     with pytest.raises(CommandError, match="larger than any Muster report"):
         call_command("verify_report", str(big), stdout=StringIO())
+
+
+def test_the_counts_are_kept_where_every_worker_and_server_sees_them(settings):
+    assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
+
+
+def test_a_malformed_verify_rate_stops_the_app_from_starting():
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env=os.environ | {"DJANGO_SETTINGS_MODULE": "config.settings", "VERIFY_RATE": "ten"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode != 0
+    assert "VERIFY_RATE is a count per s, m, h or d" in result.stderr
