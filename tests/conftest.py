@@ -75,6 +75,13 @@ def _fast_passwords(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _no_rate_limits(settings) -> None:
+    """Every test client is 127.0.0.1, and a fuzz test posts to /verify/ dozens of times: rate
+    limits are off except where a test turns them on (tests/checklists/signoff/test_verify_hostile.py)."""
+    settings.RATELIMIT_ENABLE = False
+
+
 @pytest.fixture
 def catalog_version(db):
     """The shipped RAND catalog, loaded for real."""

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from checklists.signoff.verify import verify_report
@@ -15,6 +16,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, file: Path, **options) -> None:
         try:
+            if file.stat().st_size > settings.VERIFY_MAX_BYTES:
+                raise CommandError(f"{file} is larger than any Muster report (VERIFY_MAX_BYTES).")
             data = file.read_bytes()
         except OSError as error:
             raise CommandError(f"Cannot read {file}: {error}") from error
