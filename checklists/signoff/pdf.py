@@ -107,23 +107,23 @@ def _rows(data: dict) -> list[dict]:
 
 
 def _matrix(rows: list[dict]) -> dict:
-    """School items as a school-by-item table, so that 200 schools stay one readable grid.
+    """School items school by school: one line each, "LER-15 Yes · LER-16 Part · …".
 
-    Cells are (status, text) pairs computed here: a thousand cells through template filters
-    would cost more than the table's layout.
+    Lines, not a table: for 200 schools a thousand-cell table costs WeasyPrint more than the rest
+    of the report together, and a line per school reads as well. The text is made here, not by
+    template filters, for the same reason.
     """
     codes = sorted({r["item"]["code"] for r in rows if r["school"]}, key=lambda c: (len(c), c))
     cells = defaultdict(dict)
     for r in rows:
         if r["school"]:
-            cells[r["school"]][r["item"]["code"]] = (
-                r["status"],
-                STATUS_SHORT[r["status"]] + ("*" if r["carried_over"] else ""),
+            cells[r["school"]][r["item"]["code"]] = STATUS_SHORT[r["status"]] + (
+                "*" if r["carried_over"] else ""
             )
     return {
         "codes": codes,
         "rows": [
-            (school, [by_code.get(code, ("", "")) for code in codes])
+            (school, " · ".join(f"{code} {by_code[code]}" for code in codes if code in by_code))
             for school, by_code in sorted(cells.items())
         ],
     }
