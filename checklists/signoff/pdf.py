@@ -24,7 +24,7 @@ from weasyprint import HTML, Attachment
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from checklists.assessments.models import Assessment, Response
-from checklists.catalog.models import answer_text
+from checklists.catalog.models import Item, answer_text
 from checklists.signoff.models import Report, SignOff
 from checklists.signoff.snapshot import (
     FORMAT,
@@ -88,12 +88,21 @@ def _figures(data: dict) -> list[dict]:
 
 
 STATUS_LABELS = dict(Response.Status.choices)
+ORIGIN_LABELS = dict(Item.Origin.choices)
 OPEN = set(Response.OPEN_STATUSES)
+
+
+def _items(data: dict) -> list[dict]:
+    """The snapshot's items, each with the words for its origin ("" in snapshots without one)."""
+    return [
+        item | {"origin_label": ORIGIN_LABELS.get(item.get("origin", ""), "")}
+        for item in data.get("items", [])
+    ]
 
 
 def _rows(data: dict) -> list[dict]:
     """The snapshot's responses, each with its item and the words the report prints."""
-    items = {item["code"]: item for item in data["items"]}
+    items = {item["code"]: item for item in _items(data)}
     return [
         r
         | {
@@ -184,7 +193,7 @@ def report_context(
         "agency_actions": [r for r in rows if not r["school"] and r["needs_action"]],
         "school_actions": _school_actions(rows),
         "agency_items": [r | {"answer_rows": _answers(r)} for r in rows if not r["school"]],
-        "school_items": [i for i in data.get("items", []) if i["scope"] == "school"],
+        "school_items": [i for i in _items(data) if i["scope"] == "school"],
         "matrix": _matrix(rows),
         "figures": _figures(data),
         "sources": data["sources"],

@@ -82,6 +82,8 @@ def _items(assessment: Assessment) -> list[dict]:
             "section": i.section.title,
             "scope": i.scope,
             "weight": i.weight,
+            "origin": i.origin,
+            "practice": i.practice,
             "prompts": [
                 {"key": p.key, "label": p.label, "kind": p.kind, "unit": p.unit}
                 for p in i.prompts.all()
