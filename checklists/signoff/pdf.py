@@ -88,6 +88,7 @@ def _figures(data: dict) -> list[dict]:
 
 
 STATUS_LABELS = dict(Response.Status.choices)
+STATUS_ORDER = list(STATUS_LABELS.values())  # not started, in progress, in place, not applicable
 ORIGIN_LABELS = dict(Item.Origin.choices)
 OPEN = set(Response.OPEN_STATUSES)
 
@@ -139,13 +140,27 @@ def _matrix(rows: list[dict]) -> dict:
 
 
 def _school_actions(rows: list[dict]) -> list[dict]:
-    """The school items still needing action, grouped by item with the schools concerned."""
+    """The school items still needing action, by item, then by status, with the schools named
+    once each ("*" carried over, to confirm; "(overdue)" past its target date)."""
     by_item: dict[str, dict] = {}
     for r in rows:
         if r["school"] and r["needs_action"]:
-            entry = by_item.setdefault(r["item"]["code"], {"item": r["item"], "schools": []})
-            entry["schools"].append(r)
-    return list(by_item.values())
+            entry = by_item.setdefault(r["item"]["code"], {"item": r["item"], "groups": {}})
+            mark = ("*" if r["carried_over"] else "") + (" (overdue)" if r["overdue"] else "")
+            entry["groups"].setdefault(r["status_label"], []).append(r["school"] + mark)
+    return [
+        entry
+        | {
+            "count": sum(len(names) for names in entry["groups"].values()),
+            "groups": [
+                (status, len(names), ", ".join(names))
+                for status, names in sorted(
+                    entry["groups"].items(), key=lambda group: STATUS_ORDER.index(group[0])
+                )
+            ],
+        }
+        for entry in by_item.values()
+    ]
 
 
 def _answers(row: dict) -> list[tuple[str, str]]:
