@@ -11,7 +11,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3; do \
 	&& { echo $$p; break; }; done)
 DEV := DEBUG=true
 
-.PHONY: help install run serve migrate demo test lint lock vendor clean bench chromium screenshots loadtest
+.PHONY: help install run serve migrate demo test lint lock vendor clean bench chromium runtime-packages screenshots loadtest
 
 help:
 	@echo "make run    build the environment, load the catalog and demo data, serve on 127.0.0.1:8000"
@@ -33,7 +33,7 @@ install: $(VENV)/.installed
 migrate: install
 	$(DEV) $(PY) manage.py migrate --no-input -v 0
 
-demo: migrate
+demo: migrate runtime-packages
 	$(DEV) $(PY) manage.py signing_keys
 	$(DEV) $(PY) manage.py load_catalog
 	$(DEV) $(PY) manage.py seed_demo
@@ -45,11 +45,25 @@ run: demo
 	$(DEV) $(PY) manage.py recover_reports --every 60 & \
 	$(DEV) $(PY) manage.py runserver 127.0.0.1:8000
 
-# The browser tests drive Debian's chromium (never a browser Playwright downloads).
-chromium:
-	@test -x /usr/bin/chromium || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "The browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; fi; }
+# Debian packages the project needs, installed here when absent (never by hand):
+# HarfBuzz's font subsetter, which WeasyPrint uses instead of the far slower fontTools when it is
+# there; the browser the browser tests drive (never one Playwright downloads); pdftoppm, which
+# turns the signed report into the pictures of `make screenshots`.
+RUNTIME_PACKAGES := libharfbuzz-subset0
+TEST_PACKAGES := chromium poppler-utils
+
+define apt_ensure
+	@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "Muster needs these Debian packages: sudo apt-get install $$missing"; exit 1; fi; fi
+endef
+
+runtime-packages:
+	$(call apt_ensure,$(RUNTIME_PACKAGES))
+
+chromium: runtime-packages
+	$(call apt_ensure,$(TEST_PACKAGES))
 
 test: install chromium
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -58,7 +72,7 @@ test: install chromium
 screenshots: install chromium
 	$(PY) docs/screenshots.py
 
-bench: install
+bench: install runtime-packages
 	$(PY) bench/run.py
 
 # Needs a PostgreSQL server where the muster role may create databases (LOADTEST_POSTGRES).

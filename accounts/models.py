@@ -142,6 +142,14 @@ class Agency(models.Model):
     class Meta:
         verbose_name_plural = "agencies"
         ordering = ["name"]
+        constraints = [
+            # A signed report names its agency: no two agencies may answer to the same name.
+            models.UniqueConstraint(
+                Lower("name"),
+                name="accounts_agency_unique_name",
+                violation_error_message="Another agency already has this name.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -85,9 +85,9 @@ class PromptInline(ReadOnlyInline):
 
 @admin.register(Item)
 class ItemAdmin(ReadOnlyAdmin):
-    list_display = ["code", "title", "section", "scope", "weight", "catalog_version"]
-    list_filter = ["catalog_version", "scope", "weight", "roles", "section__title"]
-    search_fields = ["code", "title", "guidance", "why"]
+    list_display = ["code", "title", "section", "origin", "scope", "weight", "catalog_version"]
+    list_filter = ["catalog_version", "origin", "scope", "weight", "roles", "section__title"]
+    search_fields = ["code", "title", "guidance", "practice", "why"]
     list_select_related = ["section", "catalog_version"]
     inlines = [PromptInline]
 

@@ -14,7 +14,8 @@ from accounts.rules import is_editor, is_lead, membership_of
 
 @rules.predicate
 def is_open(user, response) -> bool:
-    return not response.assessment.is_locked
+    """Responses change only while their assessment is a draft."""
+    return response.assessment.is_editable
 
 
 @rules.predicate

@@ -6,6 +6,7 @@ present, and real environment variables win over it.
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -113,6 +114,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # A rate-limited request gets the 429 page (RATELIMIT_VIEW) instead of a 403.
+    "django_ratelimit.middleware.RatelimitMiddleware",
     # Last, as django-axes asks: turns a lockout into the friendly lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -231,6 +234,33 @@ REPORT_RENDER_LEASE = env.int("REPORT_RENDER_LEASE", default=600)
 # Evidence files: the largest upload accepted, in bytes.
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# The public verify page (/verify/): the largest file checked, the most its embedded snapshot
+# may inflate to (a real one is some kilobytes), and how many files one client address may send
+# (django-ratelimit's rate: 10/m is ten a minute). Uploads above Django's 2.5 MB
+# FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file, never into memory whole.
+VERIFY_MAX_BYTES = env.int("VERIFY_MAX_BYTES", default=20 * 1024 * 1024)
+VERIFY_ATTACHMENT_MAX_BYTES = env.int("VERIFY_ATTACHMENT_MAX_BYTES", default=5 * 1024 * 1024)
+VERIFY_RATE = env.str("VERIFY_RATE", default="10/m")
+if not re.fullmatch(r"[1-9]\d*/\d*[smhd]", VERIFY_RATE):
+    raise ImproperlyConfigured("VERIFY_RATE is a count per s, m, h or d, e.g. 10/m")
+
+# The cache holds the verify page's counts per address (django-ratelimit), so it lives in the
+# database that every gunicorn worker and app server shares: a per-process cache would count per
+# worker. `migrate` creates its table (checklists migration 0005). The database cache does not
+# increment atomically: requests at the same instant may be counted as one, so a client may get
+# a few more than VERIFY_RATE through. A guard against flooding, not a quota: accepted, rather
+# than running Redis or memcached for it. (So django_ratelimit is not in INSTALLED_APPS: all the
+# app adds is a system check that refuses this cache for that reason.)
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "muster_cache",
+        # Culling drops a third of the entries when full: keep it rare, or counts would reset.
+        "OPTIONS": {"MAX_ENTRIES": 50_000},
+    }
+}
+RATELIMIT_VIEW = "config.views.rate_limited"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")

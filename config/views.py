@@ -1,4 +1,5 @@
-"""The deployment's own pages: the load balancer's health check and the server-error page."""
+"""The deployment's own pages: the load balancer's health check, the server-error page and the
+too-many-requests page."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sys
 from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -54,3 +56,8 @@ def _database_unavailable() -> bool:
             return True
         error = error.__cause__ or error.__context__
     return False
+
+
+def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The 429 page, for a request past its rate limit (django-ratelimit's RATELIMIT_VIEW)."""
+    return render(request, "429.html", status=429)

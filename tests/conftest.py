@@ -95,6 +95,13 @@ def _shipped_catalog_sha256() -> str:
     return read_catalog(SHIPPED_CATALOG).sha256()
 
 
+@pytest.fixture(autouse=True)
+def _no_rate_limits(settings) -> None:
+    """Every test client is 127.0.0.1, and a fuzz test posts to /verify/ dozens of times: rate
+    limits are off except where a test turns them on (tests/checklists/signoff/test_verify_hostile.py)."""
+    settings.RATELIMIT_ENABLE = False
+
+
 @pytest.fixture
 def catalog_version(db, _shipped_catalog_sha256) -> CatalogVersion:
     """The shipped RAND catalog's version, as loaded for the session.

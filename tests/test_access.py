@@ -71,6 +71,7 @@ URLS = {
     "assessment_create": (AGENCY, _slug),
     "assessment_checklist": (AGENCY, lambda o: _slug(o) | {"pk": o["assessment"].pk}),
     "assessment_assign": (AGENCY, lambda o: _slug(o) | {"pk": o["assessment"].pk}),
+    "assessment_confirm": (AGENCY, lambda o: _slug(o) | {"pk": o["assessment"].pk}),  # issue 11
     "assessment_next": (AGENCY, lambda o: _slug(o) | {"pk": o["assessment"].pk}),
     "assessment_export_csv": (AGENCY, lambda o: _slug(o) | {"pk": o["assessment"].pk}),
     "assessment_export_json": (AGENCY, lambda o: _slug(o) | {"pk": o["assessment"].pk}),
@@ -101,7 +102,7 @@ URLS = {
 }
 OBJECT_URLS = {
     "school_edit", "people_edit", "people_remove", "people_invitation_revoke", "people_unlock",
-    "assessment_checklist", "assessment_assign", "assessment_next", "assessment_export_csv",
+    "assessment_checklist", "assessment_assign", "assessment_confirm", "assessment_next", "assessment_export_csv",
     "assessment_export_json", "response_detail", "response_history", "attachment_download",
     "attachment_delete", "school_checklist", "assessment_review", "assessment_sign_off",
     "assessment_return", "assessment_reopen", "assessment_reports", "assessment_report_draft",
@@ -142,6 +143,7 @@ STATUSES = {
     "assessment_create": (AGENCY, "200 403 403 403 404 login", "200 403 403 403 404 login"),
     "assessment_checklist": (AGENCY, "200 200 200 200 404 login", "405 405 405 405 405 login"),
     "assessment_assign": (AGENCY, "405 405 405 405 405 login", "302 302 403 403 404 login"),
+    "assessment_confirm": (AGENCY, "405 405 405 405 405 login", "302 302 403 403 404 login"),
     "assessment_next": (AGENCY, "200 403 403 403 404 login", "200 403 403 403 404 login"),
     "assessment_export_csv": (AGENCY, "200 200 200 200 404 login", "405 405 405 405 405 login"),
     "assessment_export_json": (AGENCY, "200 200 200 200 404 login", "405 405 405 405 405 login"),

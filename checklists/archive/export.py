@@ -138,7 +138,12 @@ def _agency_rows(agency: Agency) -> dict[str, list[dict]]:
 
 def _stored_files(data: dict[str, list[dict]]) -> list[tuple[str, str | None]]:
     """(storage name, SHA-256 the row records or None) of every file the rows point at."""
-    files = [(row["fields"]["logo"], None) for row in data["agencies"] if row["fields"]["logo"]]
+    files = [
+        (row["fields"]["logo"], None)
+        for kind in ("agencies", "sign_offs")
+        for row in data[kind]
+        if row["fields"].get("logo")
+    ]
     for kind in ("attachments", "reports"):
         files += [
             (r["fields"]["file"], r["fields"]["sha256"]) for r in data[kind] if r["fields"]["file"]

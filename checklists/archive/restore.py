@@ -37,6 +37,7 @@ from checklists.models import (
     Item,
     Report,
     Response,
+    SignOff,
 )
 
 
@@ -203,7 +204,7 @@ class _Restore:
         self.responses()
         self.history()
         self.attachments(agency)
-        self.insert("sign_offs")
+        self.sign_offs()
         self.reports()
         self.insert("audit_events")
         with connection.cursor() as cursor:
@@ -316,6 +317,13 @@ class _Restore:
                 agency.logo = self.file_store(agency.logo.name, agency.logo.name)
 
         return self.insert("agencies", change=logo)[0]
+
+    def sign_offs(self) -> None:
+        def logo(sign_off: SignOff) -> None:
+            if sign_off.logo.name:
+                sign_off.logo = self.file_store(sign_off.logo.name, sign_off.logo.name)
+
+        self.insert("sign_offs", change=logo)
 
     def responses(self) -> None:
         """By assessment, oldest first: a response may continue one of an earlier assessment."""

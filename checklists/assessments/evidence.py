@@ -16,7 +16,7 @@ from django.http import Http404
 
 from accounts.audit import record
 from accounts.models import AuditEvent, User
-from checklists.assessments.models import Attachment, Response
+from checklists.assessments.models import Assessment, Attachment, Response
 
 ALLOWED_EVIDENCE = {
     "pdf": "application/pdf",
@@ -71,7 +71,7 @@ def attachment_add(
     *, response: Response, upload: UploadedFile, prompt_key: str, by: User
 ) -> Attachment:
     """Store an evidence file after checking its content, size and name."""
-    response.assessment.ensure_editable()
+    Assessment.lock_for_writing(response.assessment_id)
     content_type = evidence_check(upload)
     digest = hashlib.sha256()
     for chunk in upload.chunks():
@@ -109,7 +109,7 @@ def _record_evidence(action: str, attachment: Attachment, *, by: User | None, ve
 
 @transaction.atomic
 def attachment_delete(*, attachment: Attachment, by: User) -> None:
-    attachment.response.assessment.ensure_editable()
+    Assessment.lock_for_writing(attachment.response.assessment_id)
     name = attachment.file.name
     _record_evidence(AuditEvent.Action.EVIDENCE_REMOVED, attachment, by=by, verb="Removed")
     attachment.delete()

@@ -249,6 +249,17 @@ class AssignForm(forms.Form):
         compact(self)
 
 
+class ConfirmForm(forms.Form):
+    """Bulk confirmation of carried-over items; it reads the assign form's ticked items."""
+
+    prefix = "assign"
+    responses = ModelMultipleChoiceField(queryset=Response.objects.none(), label="Items")
+
+    def __init__(self, *args, assessment: Assessment, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["responses"].queryset = assessment.responses.all()
+
+
 class ChecklistFilterForm(forms.Form):
     q = forms.CharField(label="Search", required=False, max_length=200)
     role = forms.ModelChoiceField(
@@ -264,6 +275,7 @@ class ChecklistFilterForm(forms.Form):
         queryset=User.objects.none(), required=False, empty_label="Anyone"
     )
     overdue = forms.BooleanField(required=False, label="Overdue only")
+    to_confirm = forms.BooleanField(required=False, label="To confirm")
     mine = forms.BooleanField(required=False, label="Assigned to me")
     my_roles = forms.BooleanField(required=False, label="My roles")
 
@@ -290,6 +302,8 @@ class ChecklistFilterForm(forms.Form):
             responses = responses.assigned_to(data["owner"])
         if data["overdue"]:
             responses = responses.overdue()
+        if data["to_confirm"]:
+            responses = responses.to_confirm()
         if data["mine"]:
             responses = responses.assigned_to(user)
         if data["my_roles"]:

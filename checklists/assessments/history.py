@@ -10,7 +10,7 @@ from checklists.assessments.models import Assessment, Response
 from checklists.catalog.models import EvidencePrompt
 
 # Bookkeeping fields: they change with every save and say nothing to the reader.
-IGNORED_FIELDS = ["version", "updated_at", "updated_by", "carried_over"]
+IGNORED_FIELDS = ["version", "updated_at", "updated_by"]
 
 
 class Change(NamedTuple):
@@ -56,12 +56,20 @@ def _change_rows(changes, names: dict, prompts: dict[str, EvidencePrompt]) -> li
             rows.append(
                 Change("Status", statuses.get(change.old, ""), statuses.get(change.new, ""))
             )
+        elif change.field == "carried_over":
+            rows.append(
+                Change("Carried over", _confirmation(change.old), _confirmation(change.new))
+            )
         elif change.field == "owner":
             rows.append(Change("Owner", names.get(change.old, ""), names.get(change.new, "")))
         else:
             label = Response._meta.get_field(change.field).verbose_name.capitalize()
             rows.append(Change(label, change.old or "", change.new or ""))
     return rows
+
+
+def _confirmation(carried_over: bool) -> str:
+    return "To confirm" if carried_over else "Confirmed"
 
 
 def recent_changes(assessment: Assessment, limit: int = 10):

@@ -21,10 +21,12 @@ CHECKLIST_ORDER = ("item__order", "school__name")
 
 
 class AssessmentLocked(PermissionDenied):
-    """A signed-off assessment is a record: no write may change it."""
+    """A signed-off assessment is a record, one in review is frozen: no write may change it."""
 
-    def __init__(self) -> None:
-        super().__init__("This assessment is signed off: it can no longer be changed.")
+    def __init__(
+        self, message: str = "This assessment is signed off: it can no longer be changed."
+    ) -> None:
+        super().__init__(message)
 
 
 def _refuse_if_locked(assessment_ids) -> None:
@@ -132,10 +134,29 @@ class Assessment(models.Model):
         """A signed-off assessment is a record: nothing in it changes any more."""
         return self.state == self.State.SIGNED_OFF
 
+    @property
+    def is_editable(self) -> bool:
+        """Responses and evidence change only in a draft: review and sign-off freeze them."""
+        return self.state == self.State.DRAFT
+
     def ensure_editable(self) -> None:
-        """Raise `AssessmentLocked` on a signed-off assessment."""
+        """Raise `AssessmentLocked` unless the assessment is a draft."""
         if self.is_locked:
             raise AssessmentLocked
+        if not self.is_editable:
+            raise AssessmentLocked(
+                "This assessment is in review: nothing in it changes until a lead returns it "
+                "to draft."
+            )
+
+    @classmethod
+    def lock_for_writing(cls, pk: int) -> Assessment:
+        """Lock the assessment's row and check it is a draft; every response or evidence write
+        takes this lock first, as the sign-off does, so a write racing a sign-off lands before
+        its snapshot or is refused."""
+        assessment = cls.objects.select_for_update().get(pk=pk)
+        assessment.ensure_editable()
+        return assessment
 
 
 class ResponseQuerySet(models.QuerySet["Response"]):
@@ -157,6 +178,10 @@ class ResponseQuerySet(models.QuerySet["Response"]):
         return self.filter(
             models.Q(status__in=Response.OPEN_STATUSES) | models.Q(carried_over=True)
         )
+
+    def to_confirm(self) -> ResponseQuerySet:
+        """Carried over from the previous assessment and not yet confirmed."""
+        return self.filter(carried_over=True)
 
     def in_checklist_order(self) -> ResponseQuerySet:
         return self.order_by(*Response.CHECKLIST_ORDER)
@@ -271,11 +296,11 @@ class Response(models.Model):
 
     @property
     def is_overdue(self) -> bool:
-        return (
-            self.is_open
-            and self.target_date is not None
-            and self.target_date < timezone.localdate()
-        )
+        return self.overdue_on(timezone.localdate())
+
+    def overdue_on(self, day: date) -> bool:
+        """Still open after its target date, as of `day`."""
+        return self.is_open and self.target_date is not None and self.target_date < day
 
     @property
     def needs_action(self) -> bool:
@@ -299,6 +324,8 @@ class Response(models.Model):
         """Why the response stops its assessment from being submitted ("" when it does not)."""
         if self.status == self.Status.NOT_STARTED:
             return "No status recorded yet."
+        if self.carried_over:
+            return "Carried over from the previous assessment: confirm it is still true."
         if self.status == self.Status.IN_PLACE and (missing := self.missing_evidence()):
             labels = ", ".join(p.label for p in missing)
             return f"In place, but missing required evidence: {labels}."

@@ -18,6 +18,9 @@ from checklists.assessments.models import Response
 S = Response.Status
 IN_PLACE = Q(status=S.IN_PLACE, carried_over=False)
 APPLICABLE = ~Q(status=S.NOT_APPLICABLE)
+# Carried over from the previous assessment and recorded in place, not yet confirmed: these count
+# once someone confirms them, and every score says how many wait, so none reads 0% unexplained.
+AWAITING = Q(status=S.IN_PLACE, carried_over=True)
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,7 @@ class Score:
     total: int  # weight applicable
     in_place: int  # responses in place
     applicable: int  # responses applicable
+    awaiting: int = 0  # responses in place but carried over, awaiting confirmation
     key: object = None
 
     @property
@@ -40,6 +44,7 @@ def _aggregates() -> dict:
         "total": Coalesce(Sum("item__weight", filter=APPLICABLE), Value(0)),
         "in_place": Count("pk", filter=IN_PLACE),
         "applicable": Count("pk", filter=APPLICABLE),
+        "awaiting": Count("pk", filter=AWAITING),
     }
 
 
@@ -62,6 +67,7 @@ def _grouped(responses: QuerySet[Response], key: str, label: str, order: str) ->
             total=row["total"],
             in_place=row["in_place"],
             applicable=row["applicable"],
+            awaiting=row["awaiting"],
         )
         for row in rows
     ]

@@ -86,21 +86,33 @@ def _responses_create(
 
 @transaction.atomic
 def school_responses_ensure(*, school: School) -> int:
-    """Give an active school its rows in every open assessment; returns how many were created."""
+    """Give an active school its rows in every draft assessment; returns how many were created.
+
+    An assessment in review is frozen: it gets the school's rows when a lead returns it to draft
+    (`assessment_schools_fill`).
+    """
     if not school.is_active:
         return 0
-    created = 0
-    for assessment in school.agency.assessments.exclude(state=Assessment.State.SIGNED_OFF):
-        items = assessment.catalog_version.items.filter(scope=Item.Scope.SCHOOL)
-        have = set(assessment.responses.filter(school=school).values_list("item_id", flat=True))
-        rows = [
-            Response(assessment=assessment, item=item, school=school)
-            for item in items
-            if item.pk not in have
-        ]
-        bulk_create_with_history(rows, Response)
-        created += len(rows)
-    return created
+    drafts = school.agency.assessments.filter(state=Assessment.State.DRAFT)
+    return sum(_school_rows_create(assessment, school) for assessment in drafts)
+
+
+def assessment_schools_fill(*, assessment: Assessment) -> int:
+    """Give every active school its missing rows in the assessment; returns how many."""
+    schools = assessment.agency.schools.active()
+    return sum(_school_rows_create(assessment, school) for school in schools)
+
+
+def _school_rows_create(assessment: Assessment, school: School) -> int:
+    items = assessment.catalog_version.items.filter(scope=Item.Scope.SCHOOL)
+    have = set(assessment.responses.filter(school=school).values_list("item_id", flat=True))
+    rows = [
+        Response(assessment=assessment, item=item, school=school)
+        for item in items
+        if item.pk not in have
+    ]
+    bulk_create_with_history(rows, Response)
+    return len(rows)
 
 
 @transaction.atomic
@@ -188,15 +200,16 @@ def response_update(
     """Save an edit of a response, unless someone else saved it since it was opened.
 
     Raises `ResponseConflict` (with the stored version) when `expected_version` is stale,
-    `AssessmentLocked` on a signed-off assessment, and `ValidationError` when the rules of the
-    item are not met: nothing is written in any of these cases.
+    `AssessmentLocked` unless the assessment is a draft, and `ValidationError` when the rules
+    of the item are not met: nothing is written in any of these cases.
     """
+    assessment = Assessment.lock_for_writing(response.assessment_id)
     current = (
         Response.objects.select_for_update(of=("self",))
         .select_related("assessment__agency", "item")
         .get(pk=response.pk)
     )
-    current.assessment.ensure_editable()
+    current.assessment = assessment
     if current.version != expected_version:
         raise ResponseConflict(current)
     files = list(files)
@@ -250,7 +263,7 @@ def responses_assign(
     by: User,
 ) -> int:
     """Give responses an owner and a target date; returns how many changed."""
-    assessment.ensure_editable()
+    assessment = Assessment.lock_for_writing(assessment.pk)
     _check_owner(assessment.agency, owner)
     count = 0
     # Lock only the response rows, in a fixed order (no outer join from the default ordering).
@@ -286,6 +299,25 @@ def assessment_revision_create(*, assessment: Assessment, by: User) -> Assessmen
     )
     _attachments_carry_over(revision)
     return revision
+
+
+@transaction.atomic
+def responses_confirm(*, assessment: Assessment, responses: Iterable[Response], by: User) -> int:
+    """Confirm carried-over responses as still true; returns how many were confirmed.
+
+    Each confirmation is a saved version in the response's history, with who and when.
+    """
+    assessment = Assessment.lock_for_writing(assessment.pk)
+    count = 0
+    locked = Response.objects.select_for_update(of=("self",)).order_by("pk")
+    chosen = [r.pk for r in responses]
+    for response in locked.filter(assessment=assessment, pk__in=chosen).to_confirm():
+        response.carried_over = False
+        response.version += 1
+        response.updated_by, response.updated_at = by, timezone.now()
+        _save_with_history(response, by=by, reason="confirmed")
+        count += 1
+    return count
 
 
 # Completeness ----------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ urlpatterns = [
     path(f"{agency}/assessments/new/", views.assessment_create, name="assessment_create"),
     path(f"{assessment}/", views.assessment_checklist, name="assessment_checklist"),
     path(f"{assessment}/assign/", views.assessment_assign, name="assessment_assign"),
+    path(f"{assessment}/confirm/", views.assessment_confirm, name="assessment_confirm"),
     path(f"{assessment}/next/", views.assessment_next, name="assessment_next"),
     path(
         f"{assessment}/export.csv",

@@ -26,6 +26,7 @@ from checklists.assessments.forms import (
     AssessmentForm,
     AssignForm,
     ChecklistFilterForm,
+    ConfirmForm,
     NextAssessmentForm,
     ResponseForm,
 )
@@ -105,9 +106,10 @@ def _checklist_context(request: HttpRequest, agency, assessment: Assessment, res
         "page": page,
         "query": query.urlencode(),
         "overall": scoring.overall(assessment.responses.all()),
-        "can_assign": not assessment.is_locked
+        "can_assign": assessment.is_editable
         and request.user.has_perm("checklists.assign_responses", agency),
         "assign_form": AssignForm(assessment=assessment),
+        "to_confirm_count": assessment.responses.to_confirm().count(),
     }
 
 
@@ -131,6 +133,22 @@ def assessment_assign(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         messages.success(request, f"{count} item(s) assigned to {form.cleaned_data['owner']}.")
     else:
         messages.error(request, "Choose at least one item and the person to assign them to.")
+    return redirect(safe_next(request, assessment.get_absolute_url()))
+
+
+@require_POST
+def assessment_confirm(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Confirm the ticked carried-over items as still true for this assessment."""
+    agency = get_agency(request, slug, "checklists.assign_responses")
+    assessment = get_assessment(request, agency, pk)
+    form = ConfirmForm(request.POST, assessment=assessment)
+    if form.is_valid():
+        count = services.responses_confirm(
+            assessment=assessment, responses=form.cleaned_data["responses"], by=request.user
+        )
+        messages.success(request, f"{count} carried-over item(s) confirmed.")
+    else:
+        messages.error(request, "Choose at least one item to confirm.")
     return redirect(safe_next(request, assessment.get_absolute_url()))
 
 

@@ -142,6 +142,7 @@ class ItemQuerySet(models.QuerySet["Item"]):
             | models.Q(title__icontains=text)
             | models.Q(guidance__icontains=text)
             | models.Q(why__icontains=text)
+            | models.Q(practice__icontains=text)
         )
 
 
@@ -152,19 +153,44 @@ class Item(models.Model):
         AGENCY = "agency", "Agency-wide"
         SCHOOL = "school", "Per school"
 
+    class Origin(models.TextChoices):
+        """What an item rests on, so that Muster's own suggestions never read as the source's."""
+
+        FINDING = "finding", "From the research"
+        CITED = "cited", "From a cited work"
+        PRACTICE = "practice", "Suggested practice (Muster)"
+
     catalog_version = models.ForeignKey(
         CatalogVersion, on_delete=models.CASCADE, related_name="items"
     )
     section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="items")
     code = models.CharField(max_length=20)
     title = models.CharField(max_length=200)
-    guidance = models.TextField()
+    guidance = models.TextField(
+        help_text="What done looks like: only what the item's origin supports."
+    )
+    practice = models.TextField(
+        "Muster's suggested practice",
+        blank=True,
+        help_text="Muster's own additions, such as how often to review or exercise.",
+    )
     why = models.TextField("why it matters")
     basis = models.CharField(max_length=200, help_text="Where in the source the item comes from.")
+    # Rows loaded before origins were recorded are marked as Muster's: an item is never shown as
+    # the research's unless its catalog file says so.
+    origin = models.CharField(
+        max_length=10,
+        choices=Origin.choices,
+        default=Origin.PRACTICE,
+        help_text="What the item rests on: the source's finding, a work it cites, or Muster's own.",
+    )
     scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.AGENCY)
     order = models.PositiveSmallIntegerField(default=0)
     weight = models.PositiveSmallIntegerField(
-        default=1, validators=[MinValueValidator(1), MaxValueValidator(3)]
+        "importance (Muster's weighting)",
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(3)],
+        help_text="1 (useful) to 3 (critical): Muster's weighting for readiness, not the source's.",
     )
     roles = models.ManyToManyField(Role, related_name="items")
     sources = models.ManyToManyField(Source, related_name="items")
@@ -178,6 +204,10 @@ class Item(models.Model):
             models.CheckConstraint(
                 condition=models.Q(weight__gte=1, weight__lte=3),
                 name="checklists_item_weight_1_to_3",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(origin__in=["finding", "cited", "practice"]),
+                name="checklists_item_origin_known",
             ),
         ]
 
@@ -227,14 +257,18 @@ class EvidencePrompt(models.Model):
 
     def answer_text(self, answers: dict) -> str:
         """This prompt's answer among `answers`, as a person reads it ("" when unanswered)."""
-        value = answers.get(self.key)
-        if value is None or value == "":
-            return ""
-        if self.kind == self.Kind.BOOLEAN:
-            return "Yes" if value else "No"
-        if self.kind == self.Kind.NUMBER and self.unit:
-            return f"{value} {self.unit}"
-        return str(value)
+        return answer_text(answers.get(self.key), kind=self.kind, unit=self.unit)
+
+
+def answer_text(value, *, kind: str, unit: str = "") -> str:
+    """An evidence answer as a person reads it, from the prompt's kind and unit."""
+    if value is None or value == "":
+        return ""
+    if kind == EvidencePrompt.Kind.BOOLEAN:
+        return "Yes" if value else "No"
+    if kind == EvidencePrompt.Kind.NUMBER and unit:
+        return f"{value} {unit}"
+    return str(value)
 
 
 class Figure(models.Model):

@@ -135,8 +135,11 @@ class ItemSpec(_Spec):
     code: Code
     title: _text(200)
     guidance: _text(5000)
+    practice: _text(5000, 0) = ""
     why: _text(5000)
     basis: _text(200)
+    # Unmarked, an item is Muster's own suggestion: nothing reads as the source's by default.
+    origin: Literal["finding", "cited", "practice"] = "practice"
     scope: Literal["agency", "school"] = "agency"
     weight: Annotated[int, Field(ge=1, le=3)] = 1
     roles: list[Slug] = Field(min_length=1)
@@ -341,6 +344,7 @@ def _cross_check(spec: CatalogSpec) -> Iterator[tuple[Loc, str]]:
                 yield (name, index, key), f"{getattr(entry, key)!r} is used more than once"
     roles = {role.slug for role in spec.roles}
     sources = {source.key for source in spec.sources}
+    pages = {source.key for source in spec.sources if source.url == spec.source_url}
     codes = _duplicates([item.code for _, item in spec.items()])
     for s, section in enumerate(spec.sections):
         for i, item in enumerate(section.items):
@@ -349,6 +353,11 @@ def _cross_check(spec: CatalogSpec) -> Iterator[tuple[Loc, str]]:
                 yield (*at, "code"), f"{item.code!r} is used by more than one item"
             for name, known in (("roles", roles), ("sources", sources)):
                 yield from _references(at, name, getattr(item, name), known)
+            if item.origin == "cited" and set(item.sources) <= pages:
+                yield (
+                    (*at, "origin"),
+                    "is cited, but the item's sources name only the catalog's own page",
+                )
             repeated = _duplicates([prompt.key for prompt in item.prompts])
             for p, prompt in enumerate(item.prompts):
                 if prompt.key in repeated:

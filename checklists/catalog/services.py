@@ -24,6 +24,9 @@ from checklists.catalog.models import (
 )
 from checklists.catalog.reader import CatalogError, CatalogSpec, Problem, PromptSpec, read_catalog
 
+# The item fields a file gives that are copied to the row as they are.
+ITEM_FIELDS = {"code", "title", "guidance", "practice", "why", "basis", "origin", "scope", "weight"}
+
 
 @dataclass(frozen=True)
 class CatalogLoad:
@@ -136,9 +139,7 @@ def _items_create(
                 catalog_version=version,
                 section=section,
                 order=order,
-                **item.model_dump(
-                    include={"code", "title", "guidance", "why", "basis", "scope", "weight"}
-                ),
+                **item.model_dump(include=ITEM_FIELDS),
             )
             for order, (section, item) in enumerate(pairs)
         ],

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 
 
 class SignOffForm(forms.Form):
@@ -23,7 +25,13 @@ class VerifyForm(forms.Form):
     )
 
     def clean_file(self):
+        """Refuses a file over VERIFY_MAX_BYTES by the size Django counted while receiving it,
+        before anything reads it into memory."""
         upload = self.cleaned_data["file"]
-        if upload.size > 50 * 1024 * 1024:
-            raise forms.ValidationError("A Muster report is far smaller than 50 MB.")
+        limit = settings.VERIFY_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                f"A Muster report is far smaller than {filesizeformat(limit)}: this file was not checked.",
+                code="too_large",
+            )
         return upload

@@ -25,6 +25,18 @@ class SignOffQuerySet(models.QuerySet["SignOff"]):
         """The sign-offs of these revisions, with their reports."""
         return self.filter(assessment__in=revisions).prefetch_related("reports")
 
+    def matching(self, sha256: str) -> tuple[SignOff | None, str]:
+        """The sign-off with this snapshot fingerprint, and the edition whose snapshot it is."""
+        found = (
+            self.select_related("assessment__agency", "signer")
+            .filter(models.Q(snapshot_sha256=sha256) | models.Q(public_snapshot_sha256=sha256))
+            .first()
+        )
+        if found is None:
+            return None, ""
+        edition = Report.Edition.FULL if found.snapshot_sha256 == sha256 else Report.Edition.PUBLIC
+        return found, edition
+
     def update(self, **kwargs):
         raise TypeError("A sign-off is never changed.")
 
@@ -43,6 +55,18 @@ class SignOff(models.Model):
     signed_at = models.DateTimeField(default=timezone.now)
     snapshot = models.TextField(help_text="The canonical JSON of the whole assessment, as signed.")
     snapshot_sha256 = models.CharField("snapshot SHA-256", max_length=64, unique=True)
+    public_snapshot = models.TextField(
+        blank=True, help_text="The canonical JSON of what the public may see, as signed."
+    )
+    public_snapshot_sha256 = models.CharField(
+        "public snapshot SHA-256", max_length=64, unique=True, null=True, blank=True
+    )
+    logo = models.FileField(
+        upload_to="sign-offs/logos/",
+        max_length=255,
+        blank=True,
+        help_text="The agency's logo as it was at sign-off, printed on the signed reports.",
+    )
 
     objects = SignOffQuerySet.as_manager()
 
@@ -62,6 +86,24 @@ class SignOff(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("A sign-off is never deleted.")
+
+    def superseded_by(self) -> SignOff | None:
+        """The newest sign-off of a later revision of the same assessment, if any."""
+        later = [
+            revision
+            for revision in Assessment.objects.revisions_of(self.assessment)
+            if revision.revision > self.assessment.revision
+        ]
+        return SignOff.objects.filter(assessment__in=later).order_by("-signed_at").first()
+
+    def snapshot_for(self, edition: str) -> str:
+        """The canonical JSON an edition embeds: the full record, or what the public may see."""
+        return self.public_snapshot if edition == Report.Edition.PUBLIC else self.snapshot
+
+    def fingerprint_for(self, edition: str) -> str:
+        if edition == Report.Edition.PUBLIC:
+            return self.public_snapshot_sha256 or ""
+        return self.snapshot_sha256
 
 
 class ReportQuerySet(models.QuerySet):

@@ -1,12 +1,14 @@
 """The preparedness report: HTML and a print stylesheet, rendered by WeasyPrint.
 
-Two editions come from the same data: the full report (Law Enforcement Sensitive) and a public
-summary without item detail, evidence or school names. A signed report is PDF/A-3b, tagged, with
-the sign-off's snapshot embedded as an attached file, then signed (see `rendering.report_render`).
+Two editions: the full report (Law Enforcement Sensitive) and a public summary without item
+detail, evidence or school names. Each is rendered from a snapshot alone: a signed edition from
+its sign-off's frozen snapshot for that audience (embedded as an attached file, PDF/A-3b, then
+signed by `rendering.report_render`), a draft from a snapshot of the live rows taken now.
 """
 
 from __future__ import annotations
 
+import json
 import mimetypes
 from collections import defaultdict
 from dataclasses import dataclass
@@ -17,12 +19,19 @@ from django.contrib.staticfiles import finders
 from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 from weasyprint import HTML, Attachment
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from checklists.assessments import scoring
 from checklists.assessments.models import Assessment, Response
+from checklists.catalog.models import Item, answer_text
 from checklists.signoff.models import Report, SignOff
+from checklists.signoff.snapshot import (
+    FORMAT,
+    PUBLIC_FORMAT,
+    assessment_snapshot,
+    public_snapshot,
+)
 
 BASE_URL = "https://muster.invalid/"
 SNAPSHOT_NAME = "muster-snapshot.json"
@@ -66,73 +75,149 @@ class FigureBar:
     percent: int
 
 
-def _figures(assessment: Assessment) -> list[dict]:
+def _figures(data: dict) -> list[dict]:
     figures = []
-    for figure in assessment.catalog_version.figures.select_related("source").prefetch_related(
-        "values"
-    ):
-        values = list(figure.values.all())
-        top = max((v.value for v in values), default=0) or 1
-        bars = [FigureBar(v.label, v.value, round(100 * v.value / top)) for v in values]
+    for figure in data["figures"]:
+        top = max((v["value"] for v in figure["values"]), default=0) or 1
+        bars = [
+            FigureBar(v["label"], v["value"], round(100 * v["value"] / top))
+            for v in figure["values"]
+        ]
         figures.append({"figure": figure, "bars": bars})
     return figures
 
 
-def _matrix(responses: list[Response]) -> dict:
-    """School items as a school-by-item table, so that 200 schools stay one readable grid.
+STATUS_LABELS = dict(Response.Status.choices)
+STATUS_ORDER = list(STATUS_LABELS.values())  # not started, in progress, in place, not applicable
+ORIGIN_LABELS = dict(Item.Origin.choices)
+OPEN = set(Response.OPEN_STATUSES)
 
-    Cells are (status, text) pairs computed here: a thousand cells through template filters
-    would cost more than the table's layout.
-    """
-    codes = sorted({r.item.code for r in responses if r.school_id}, key=lambda c: (len(c), c))
-    cells = defaultdict(dict)
-    for r in responses:
-        if r.school_id:
-            cells[r.school.name][r.item.code] = (
-                r.status,
-                STATUS_SHORT[r.status] + ("*" if r.carried_over else ""),
-            )
-    rows = [
-        (school, [by_code.get(code, ("", "")) for code in codes])
-        for school, by_code in sorted(cells.items())
+
+def _items(data: dict) -> list[dict]:
+    """The snapshot's items, each with the words for its origin ("" in snapshots without one)."""
+    return [
+        item | {"origin_label": ORIGIN_LABELS.get(item.get("origin", ""), "")}
+        for item in data.get("items", [])
     ]
-    return {"codes": codes, "rows": rows}
 
 
-def report_context(assessment: Assessment, *, edition: str, sign_off: SignOff | None) -> dict:
-    responses = list(assessment.responses.for_display())
-    all_responses = assessment.responses.all()
-    open_actions = [r for r in responses if r.needs_action]
-    sections = scoring.by_section(all_responses)
+def _rows(data: dict) -> list[dict]:
+    """The snapshot's responses, each with its item and the words the report prints."""
+    items = {item["code"]: item for item in _items(data)}
+    return [
+        r
+        | {
+            "item": items[r["item"]],
+            "status_label": STATUS_LABELS[r["status"]],
+            "target": parse_date(r["target_date"] or ""),
+            "needs_action": r["status"] in OPEN or r["carried_over"],
+        }
+        for r in data["responses"]
+    ]
+
+
+def _matrix(rows: list[dict]) -> dict:
+    """School items school by school: one line each, "LER-15 Yes · LER-16 Part · …".
+
+    Lines, not a table: for 200 schools a thousand-cell table costs WeasyPrint more than the rest
+    of the report together, and a line per school reads as well. The text is made here, not by
+    template filters, for the same reason.
+    """
+    codes = sorted({r["item"]["code"] for r in rows if r["school"]}, key=lambda c: (len(c), c))
+    cells = defaultdict(dict)
+    for r in rows:
+        if r["school"]:
+            cells[r["school"]][r["item"]["code"]] = STATUS_SHORT[r["status"]] + (
+                "*" if r["carried_over"] else ""
+            )
     return {
-        "assessment": assessment,
-        "agency": assessment.agency,
-        "version": assessment.catalog_version,
-        "edition": edition,
-        "public": edition == Report.Edition.PUBLIC,
-        "sign_off": sign_off,
-        "draft": sign_off is None,
-        "generated_at": timezone.now(),
-        "paper": "A4" if settings.REPORT_PAPER_SIZE.lower() == "a4" else "letter",
-        "overall": scoring.overall(all_responses),
-        "sections": sections,
-        "roles": scoring.by_role(all_responses),
-        "schools": scoring.by_school(all_responses),
-        "gaps": sorted(sections, key=lambda s: s.percent)[:3],
-        "open_actions": open_actions,
-        "agency_items": [r for r in responses if not r.school_id],
-        "matrix": _matrix(responses),
-        "figures": _figures(assessment),
-        "sources": assessment.catalog_version.sources.all(),
-        "logo_url": BASE_URL + "media/" + assessment.agency.logo.name
-        if assessment.agency.logo
-        else "",
+        "codes": codes,
+        "rows": [
+            (school, " · ".join(f"{code} {by_code[code]}" for code in codes if code in by_code))
+            for school, by_code in sorted(cells.items())
+        ],
     }
 
 
-def report_html(assessment: Assessment, *, edition: str, sign_off: SignOff | None = None) -> str:
-    context = report_context(assessment, edition=edition, sign_off=sign_off)
-    return render_to_string("checklists/report/report.html", context)
+def _school_actions(rows: list[dict]) -> list[dict]:
+    """The school items still needing action, by item, then by status, with the schools named
+    once each ("*" carried over, to confirm; "(overdue)" past its target date)."""
+    by_item: dict[str, dict] = {}
+    for r in rows:
+        if r["school"] and r["needs_action"]:
+            entry = by_item.setdefault(r["item"]["code"], {"item": r["item"], "groups": {}})
+            mark = ("*" if r["carried_over"] else "") + (" (overdue)" if r["overdue"] else "")
+            entry["groups"].setdefault(r["status_label"], []).append(r["school"] + mark)
+    return [
+        entry
+        | {
+            "count": sum(len(names) for names in entry["groups"].values()),
+            "groups": [
+                (status, len(names), ", ".join(names))
+                for status, names in sorted(
+                    entry["groups"].items(), key=lambda group: STATUS_ORDER.index(group[0])
+                )
+            ],
+        }
+        for entry in by_item.values()
+    ]
+
+
+def _answers(row: dict) -> list[tuple[str, str]]:
+    return [
+        (p["label"], answer_text(row["answers"].get(p["key"]), kind=p["kind"], unit=p["unit"]))
+        for p in row["item"]["prompts"]
+        if p["kind"] != "file"
+    ]
+
+
+def report_context(
+    data: dict,
+    *,
+    edition: str,
+    fingerprint: str = "",
+    draft_state: str = "",
+    logo_name: str = "",
+) -> dict:
+    """What the report template shows, computed from a snapshot alone (never from live rows)."""
+    public = edition == Report.Edition.PUBLIC
+    rows = [] if public else _rows(data)
+    sections = data["scores"]["sections"]
+    signer = data["sign_off"]
+    return {
+        "data": data,
+        "agency": data["agency"],
+        "assessment": data["assessment"],
+        "version": data["catalog"],
+        "counts": data["counts"],
+        "edition": edition,
+        "public": public,
+        "draft": bool(draft_state),
+        "draft_state": draft_state,
+        "sign_off": signer,
+        "signed_at": parse_datetime(signer["at"]) if signer else None,
+        "fingerprint": fingerprint,
+        "generated_at": timezone.now() if draft_state else parse_datetime(signer["at"]),
+        "started": parse_datetime(data["assessment"]["started"]),
+        "due": parse_date(data["assessment"]["due_date"] or ""),
+        "paper": "A4" if settings.REPORT_PAPER_SIZE.lower() == "a4" else "letter",
+        "overall": data["scores"]["overall"],
+        "sections": sections,
+        "roles": data["scores"]["roles"],
+        "gaps": sorted(sections, key=lambda s: s["percent"])[:3],
+        "agency_actions": [r for r in rows if not r["school"] and r["needs_action"]],
+        "school_actions": _school_actions(rows),
+        "agency_items": [r | {"answer_rows": _answers(r)} for r in rows if not r["school"]],
+        "school_items": [i for i in _items(data) if i["scope"] == "school"],
+        "matrix": _matrix(rows),
+        "figures": _figures(data),
+        "sources": data["sources"],
+        "logo_url": BASE_URL + "media/" + logo_name if logo_name else "",
+    }
+
+
+def report_html(data: dict, **options) -> str:
+    return render_to_string("checklists/report/report.html", report_context(data, **options))
 
 
 def html_to_pdf(
@@ -152,11 +237,28 @@ def html_to_pdf(
     return document.write_pdf(**options)
 
 
-def report_pdf(assessment: Assessment, *, edition: str, sign_off: SignOff | None = None) -> bytes:
-    """The report's PDF: a draft on request, or (with a sign-off) the PDF/A file to be signed."""
-    html = report_html(assessment, edition=edition, sign_off=sign_off)
+def draft_pdf(assessment: Assessment, *, edition: str) -> bytes:
+    """A draft report of the assessment as it stands now (live rows), watermarked, unsigned."""
+    data = assessment_snapshot(assessment, signer=None, as_of=timezone.localdate())
+    if edition == Report.Edition.PUBLIC:
+        data = public_snapshot(data)
+    logo = assessment.agency.logo.name if assessment.agency.logo else ""
     return html_to_pdf(
-        html,
-        logo_name=assessment.agency.logo.name if assessment.agency.logo else "",
-        snapshot=sign_off.snapshot if sign_off else None,
+        report_html(
+            data, edition=edition, draft_state=assessment.get_state_display(), logo_name=logo
+        ),
+        logo_name=logo,
     )
+
+
+def signed_pdf(sign_off: SignOff, *, edition: str) -> bytes:
+    """The PDF/A file of a signed edition, from its sign-off's frozen snapshot alone."""
+    text = sign_off.snapshot_for(edition)
+    data = json.loads(text)
+    if data.get("format") not in (FORMAT, PUBLIC_FORMAT):
+        raise ValueError(f"A {data.get('format')} snapshot cannot be rendered again.")
+    logo = sign_off.logo.name if sign_off.logo else ""
+    html = report_html(
+        data, edition=edition, fingerprint=sign_off.fingerprint_for(edition), logo_name=logo
+    )
+    return html_to_pdf(html, logo_name=logo, snapshot=text)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import json
 
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 from checklists.signoff.models import Report
-from checklists.signoff.pdf import report_pdf
+from checklists.signoff.pdf import signed_pdf
 from checklists.signoff.signing import sign_pdf
 
 
@@ -26,12 +27,9 @@ def report_render(*, report: Report) -> Report:
         return Report.objects.get(pk=report.pk)
     sign_off = claimed.sign_off
     try:
-        pdf = report_pdf(sign_off.assessment, edition=claimed.edition, sign_off=sign_off)
-        signed = sign_pdf(
-            pdf,
-            reason=f"Sign-off by {sign_off.typed_name}",
-            location=sign_off.assessment.agency.name,
-        )
+        pdf = signed_pdf(sign_off, edition=claimed.edition)
+        agency = json.loads(sign_off.snapshot)["agency"]
+        signed = sign_pdf(pdf, reason=f"Sign-off by {sign_off.typed_name}", location=agency["name"])
     except Exception as error:
         # Only this attempt's own claim: a newer attempt may be under way.
         Report.objects.filter(

@@ -3,7 +3,11 @@ signed reports' queue (retry, recovery) and downloads."""
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import PurePosixPath
+
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -15,10 +19,16 @@ from checklists.assessments.services import (
     IncompleteAssessment,
     assessment_gaps,
     assessment_revision_create,
+    assessment_schools_fill,
 )
 from checklists.signoff.models import Report, SignOff
-from checklists.signoff.pdf import report_pdf
-from checklists.signoff.snapshot import assessment_snapshot, canonical, fingerprint
+from checklists.signoff.pdf import draft_pdf
+from checklists.signoff.snapshot import (
+    assessment_snapshot,
+    canonical,
+    fingerprint,
+    public_snapshot,
+)
 from checklists.signoff.tasks import report_render_enqueue, report_render_queued
 
 ATTESTATION = (
@@ -60,6 +70,7 @@ def assessment_return(*, assessment: Assessment, by: User) -> Assessment:
     if assessment.state == Assessment.State.IN_REVIEW:
         assessment.state = Assessment.State.DRAFT
         assessment.save(update_fields=["state"])
+        assessment_schools_fill(assessment=assessment)
         verb = "Returned to draft:"
         _record_assessment(AuditEvent.Action.ASSESSMENT_RETURNED, assessment, by=by, verb=verb)
     return assessment
@@ -98,27 +109,12 @@ def _sign_off_write(
         raise ValidationError(
             "Submit the assessment for review before signing it off.", code="draft"
         )
-    signed_at = timezone.now()
-    signer = {
-        "name": typed_name,
-        "title": typed_title,
-        "email": by.email,
-        "at": signed_at.isoformat(),
-        "statement": ATTESTATION,
-    }
-    text = canonical(assessment_snapshot(assessment, signer=signer))
-    sign_off = SignOff(
-        assessment=assessment,
-        signer=by,
-        typed_name=typed_name,
-        typed_title=typed_title,
-        statement=ATTESTATION,
-        signed_at=signed_at,
-        snapshot=text,
-        snapshot_sha256=fingerprint(text),
+    # Review froze the responses, but check again under the lock: what is signed is complete.
+    if gaps := assessment_gaps(assessment):
+        raise IncompleteAssessment(gaps)
+    sign_off = _sign_off_create(
+        assessment=assessment, by=by, typed_name=typed_name, typed_title=typed_title
     )
-    sign_off.full_clean()
-    sign_off.save()
     assessment.state = Assessment.State.SIGNED_OFF
     assessment.save(update_fields=["state"])
     reports = [Report.objects.create(sign_off=sign_off, edition=e) for e in Report.Edition.values]
@@ -130,9 +126,66 @@ def _sign_off_write(
         typed_name=typed_name,
         typed_title=typed_title,
         snapshot_sha256=sign_off.snapshot_sha256,
+        public_snapshot_sha256=sign_off.public_snapshot_sha256,
     )
     transaction.on_commit(lambda: [report_render_enqueue(report=r) for r in reports])
     return sign_off
+
+
+def signer_record(*, by: User, typed_name: str, typed_title: str, at) -> dict:
+    """Who signed, as the snapshot keeps it: the typed name and title, and the account.
+
+    The typed name is the signer's choice (it defaults to the account's full name); the report
+    prints the account's name and email beside it, and "typed as …" when the two differ.
+    """
+    return {
+        "name": typed_name,
+        "title": typed_title,
+        "account_name": by.full_name,
+        "email": by.email,
+        "at": at.isoformat(),
+        "statement": ATTESTATION,
+    }
+
+
+def _sign_off_create(
+    *, assessment: Assessment, by: User, typed_name: str, typed_title: str
+) -> SignOff:
+    """The sign-off row: both snapshots frozen with their fingerprints, and the logo kept."""
+    signed_at = timezone.now()
+    logo = _logo_bytes(assessment.agency)
+    full = assessment_snapshot(
+        assessment,
+        signer=signer_record(by=by, typed_name=typed_name, typed_title=typed_title, at=signed_at),
+        as_of=timezone.localdate(signed_at),
+        logo_sha256=hashlib.sha256(logo).hexdigest() if logo else "",
+    )
+    text, public = canonical(full), canonical(public_snapshot(full))
+    sign_off = SignOff(
+        assessment=assessment,
+        signer=by,
+        typed_name=typed_name,
+        typed_title=typed_title,
+        statement=ATTESTATION,
+        signed_at=signed_at,
+        snapshot=text,
+        snapshot_sha256=fingerprint(text),
+        public_snapshot=public,
+        public_snapshot_sha256=fingerprint(public),
+    )
+    if logo:
+        suffix = PurePosixPath(assessment.agency.logo.name).suffix
+        sign_off.logo.save(f"{assessment.agency.slug}{suffix}", ContentFile(logo), save=False)
+    sign_off.full_clean()
+    sign_off.save()
+    return sign_off
+
+
+def _logo_bytes(agency) -> bytes:
+    if not agency.logo:
+        return b""
+    with agency.logo.open("rb") as handle:
+        return handle.read()
 
 
 @transaction.atomic
@@ -192,7 +245,7 @@ def report_retry(*, report: Report) -> Report:
 
 def report_draft(*, assessment: Assessment, edition: str, by: User) -> bytes:
     """A draft report rendered now from the live rows; the download is recorded."""
-    pdf = report_pdf(assessment, edition=edition)
+    pdf = draft_pdf(assessment, edition=edition)
     record(
         AuditEvent.Action.DRAFT_REPORT_DOWNLOADED,
         agency=assessment.agency,

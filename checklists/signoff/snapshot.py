@@ -1,19 +1,26 @@
-"""The canonical JSON of a whole assessment, as signed off.
+"""The canonical JSON of an assessment as signed off: the whole record, and what the public sees.
 
 Canonical means one byte sequence for the same data: keys sorted, no insignificant white space,
 UTF-8. Its SHA-256 is the sign-off's fingerprint, printed on the report and embedded in it, so
 that a report can be matched to its sign-off and its data outlives the app.
+
+A signed report is rendered from its snapshot alone (`signoff/pdf.py`), so the full snapshot
+holds everything the full report prints, as it was at sign-off: the agency's names, the
+catalog's items and figures, every response with its answers and whether it was overdue that
+day. The public snapshot is a projection of the full one, so the two can never disagree.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from datetime import date
 
 from checklists.assessments import scoring
 from checklists.assessments.models import Assessment, Response
 
-FORMAT = "muster-snapshot/1"
+FORMAT = "muster-snapshot/2"
+PUBLIC_FORMAT = "muster-public-snapshot/2"
 
 
 def canonical(data: dict) -> str:
@@ -30,15 +37,17 @@ def _score(score: scoring.Score) -> dict:
         "percent": score.percent,
         "in_place": score.in_place,
         "applicable": score.applicable,
+        "awaiting": score.awaiting,
     }
 
 
-def _response(response: Response) -> dict:
+def _response(response: Response, as_of: date) -> dict:
     return {
         "item": response.item.code,
         "school": response.school.name if response.school else None,
         "status": response.status,
         "carried_over": response.carried_over,
+        "overdue": response.overdue_on(as_of),
         "answers": response.answers,
         "notes": response.notes,
         "justification": response.justification,
@@ -51,42 +60,130 @@ def _response(response: Response) -> dict:
     }
 
 
-def assessment_snapshot(assessment: Assessment, *, signer: dict) -> dict:
-    """Everything the sign-off attests to: catalog version, items, responses, evidence, scores."""
+def _catalog(assessment: Assessment) -> dict:
     version = assessment.catalog_version
-    responses = assessment.responses.for_display()
+    return {
+        "slug": version.catalog.slug,
+        "title": version.title,
+        "publisher": version.publisher,
+        "published": version.published,
+        "version": version.version,
+        "number": version.number,
+        "sha256": version.content_sha256,
+    }
+
+
+def _items(assessment: Assessment) -> list[dict]:
+    items = assessment.catalog_version.items.select_related("section").prefetch_related("prompts")
+    return [
+        {
+            "code": i.code,
+            "title": i.title,
+            "section": i.section.title,
+            "scope": i.scope,
+            "weight": i.weight,
+            "origin": i.origin,
+            "practice": i.practice,
+            "prompts": [
+                {"key": p.key, "label": p.label, "kind": p.kind, "unit": p.unit}
+                for p in i.prompts.all()
+            ],
+        }
+        for i in items.order_by("order")
+    ]
+
+
+def _research(assessment: Assessment) -> dict:
+    version = assessment.catalog_version
+    figures = version.figures.select_related("source").prefetch_related("values")
+    return {
+        "figures": [
+            {
+                "title": f.title,
+                "note": f.note,
+                "period": f.period,
+                "unit": f.unit,
+                "source": f.source.citation,
+                "values": [{"label": v.label, "value": v.value} for v in f.values.all()],
+            }
+            for f in figures
+        ],
+        "sources": [
+            {"citation": s.citation, "doi": s.doi, "url": s.url} for s in version.sources.all()
+        ],
+    }
+
+
+def _counts(responses: list[Response], overall: scoring.Score, as_of: date) -> dict:
+    applicable = [r for r in responses if r.status != Response.Status.NOT_APPLICABLE]
+    return {
+        "responses": len(responses),
+        "applicable": len(applicable),
+        "in_place": overall.in_place,
+        "needing_action": sum(r.needs_action for r in applicable),
+        "awaiting_confirmation": overall.awaiting,
+        "overdue": sum(r.overdue_on(as_of) for r in responses),
+    }
+
+
+def assessment_snapshot(
+    assessment: Assessment, *, signer: dict | None, as_of: date, logo_sha256: str = ""
+) -> dict:
+    """Everything the sign-off attests to, and everything its full report prints."""
+    agency = assessment.agency
+    responses = list(assessment.responses.for_display())
     all_responses = assessment.responses.all()
+    overall = scoring.overall(all_responses)
     return {
         "format": FORMAT,
         "agency": {
-            "name": assessment.agency.name,
-            "slug": assessment.agency.slug,
-            "state": assessment.agency.state,
+            "name": agency.name,
+            "slug": agency.slug,
+            "jurisdiction": agency.jurisdiction,
+            "state": agency.state,
+            "state_name": agency.get_state_display() if agency.state else "",
+            "logo_sha256": logo_sha256,
         },
         "assessment": {
             "id": assessment.pk,
             "title": assessment.title,
+            "label": str(assessment),
             "revision": assessment.revision,
             "due_date": assessment.due_date.isoformat() if assessment.due_date else None,
             "started": assessment.created_at.isoformat(),
         },
-        "catalog": {
-            "slug": version.catalog.slug,
-            "title": version.title,
-            "version": version.version,
-            "number": version.number,
-            "sha256": version.content_sha256,
-        },
-        "items": [
-            {"code": i.code, "title": i.title, "scope": i.scope, "weight": i.weight}
-            for i in version.items.order_by("order")
-        ],
-        "responses": [_response(r) for r in responses],
+        "as_of": as_of.isoformat(),
+        "catalog": _catalog(assessment),
+        "items": _items(assessment),
+        "responses": [_response(r, as_of) for r in responses],
+        "counts": _counts(responses, overall, as_of),
         "scores": {
-            "overall": _score(scoring.overall(all_responses)),
+            "overall": _score(overall),
             "sections": [_score(s) for s in scoring.by_section(all_responses)],
             "roles": [_score(s) for s in scoring.by_role(all_responses)],
             "schools": [_score(s) for s in scoring.by_school(all_responses)],
         },
+        **_research(assessment),
         "sign_off": signer,
+    }
+
+
+# What a public snapshot's signer shows: the people, not how to reach them.
+PUBLIC_SIGNER = ("name", "title", "account_name", "at", "statement")
+
+
+def public_snapshot(full: dict) -> dict:
+    """What the public summary may carry: no school, answer, note, owner, file name or email."""
+    signer = full["sign_off"]
+    return {
+        "format": PUBLIC_FORMAT,
+        "agency": full["agency"],
+        "assessment": full["assessment"],
+        "as_of": full["as_of"],
+        "catalog": full["catalog"],
+        "counts": full["counts"],
+        "scores": {key: full["scores"][key] for key in ("overall", "sections", "roles")},
+        "figures": full["figures"],
+        "sources": full["sources"],
+        "sign_off": {key: signer[key] for key in PUBLIC_SIGNER} if signer else None,
     }

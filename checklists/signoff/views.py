@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import ipaddress
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django_ratelimit.decorators import ratelimit
 
 from accounts.access import get_agency
+from accounts.audit import client_ip
 from checklists.assessments import scoring
 from checklists.assessments.access import get_assessment
 from checklists.assessments.forms import add_service_errors
@@ -179,15 +184,37 @@ def report_retry(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return redirect("assessment_reports", slug=agency.slug, pk=report.sign_off.assessment_id)
 
 
+def _client_address(group: str, request: HttpRequest) -> str:
+    """Whom the verify page's rate limit counts: the client address as the sign-in lockout reads
+    it (TRUSTED_PROXY_COUNT), an IPv6 client by its /64, which one household or host holds."""
+    address = client_ip(request)
+    if address is None:
+        return "unknown"
+    prefix = 64 if ":" in address else 32
+    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
+
+
+def _verify_rate(group: str, request: HttpRequest) -> str:
+    return settings.VERIFY_RATE
+
+
 @login_not_required
 @require_http_methods(["GET", "POST"])
+@ratelimit(key=_client_address, rate=_verify_rate, method="POST")
 def verify(request: HttpRequest) -> HttpResponse:
-    """Public: anyone holding a report can check that it is authentic and unaltered."""
+    """Public: anyone holding a report can check that it is authentic and unaltered.
+
+    Any upload gets a verdict: 200 for a file that was checked, 400 for a form error, 413 for a
+    file over VERIFY_MAX_BYTES; past VERIFY_RATE a client address gets the 429 page.
+    """
     form = VerifyForm(request.POST or None, request.FILES or None)
     verdict = None
-    if request.method == "POST" and form.is_valid():
-        verdict = verify_report(form.cleaned_data["file"].read())
-    status = 400 if request.method == "POST" and not form.is_valid() else 200
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            verdict = verify_report(form.cleaned_data["file"].read())
+        else:
+            status = 413 if form.has_error("file", "too_large") else 400
     return render(
         request, "checklists/verify.html", {"form": form, "verdict": verdict}, status=status
     )

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from checklists.signoff.verify import verify_report
@@ -15,6 +16,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, file: Path, **options) -> None:
         try:
+            if file.stat().st_size > settings.VERIFY_MAX_BYTES:
+                raise CommandError(f"{file} is larger than any Muster report (VERIFY_MAX_BYTES).")
             data = file.read_bytes()
         except OSError as error:
             raise CommandError(f"Cannot read {file}: {error}") from error
@@ -28,9 +31,19 @@ class Command(BaseCommand):
         self.stdout.write(f"Snapshot fingerprint: {verdict.snapshot_sha256 or '—'}")
         if verdict.sign_off:
             s = verdict.sign_off
+            agency = s.assessment.agency
             self.stdout.write(
-                f"Sign-off:             {s.assessment.agency} — {s.assessment}, signed by {s.typed_name}, "
-                f"{s.typed_title}, {s.signed_at:%Y-%m-%d %H:%M %Z}"
+                f"Sign-off:             {agency} ({agency.slug}) — {s.assessment.title}, revision "
+                f"{s.assessment.revision}, signed by {s.typed_name}, {s.typed_title} "
+                f"(account {s.signer.email}), {s.signed_at:%Y-%m-%d %H:%M %Z}"
+            )
+            self.stdout.write(f"Edition:              {verdict.edition_label}")
+            later = verdict.superseded_by
+            self.stdout.write(
+                f"Superseded:           by revision {later.assessment.revision}, signed "
+                f"{later.signed_at:%Y-%m-%d}"
+                if later
+                else "Superseded:           no"
             )
         for problem in verdict.problems:
             self.stdout.write(f"Problem:              {problem}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import zipfile
-from datetime import timedelta
+from datetime import date, timedelta
 from io import StringIO
 from pathlib import Path
 
@@ -32,6 +32,7 @@ from checklists.models import (
     Response,
     SignOff,
 )
+from checklists.signoff.pdf import signed_pdf
 from checklists.signoff.services import assessment_reopen
 from checklists.signoff.snapshot import assessment_snapshot, canonical, fingerprint
 from checklists.signoff.verify import verify_report
@@ -40,6 +41,7 @@ from tests.helpers import (
     PNG_BYTES,
     SHIPPED_CATALOG,
     empty_audit_log,
+    pdf_text,
     report_stored,
     response_for,
     sign,
@@ -156,16 +158,23 @@ def test_an_agency_restored_into_an_empty_instance_is_the_same_agency(
     restored = SignOff.objects.select_related("assessment", "signer").get()
     assert restored.snapshot_sha256 == sign_off.snapshot_sha256
     assert restored.snapshot == sign_off.snapshot
-    signer = json.loads(restored.snapshot)["sign_off"]
-    rebuilt = canonical(assessment_snapshot(restored.assessment, signer=signer))
-    assert fingerprint(rebuilt) == sign_off.snapshot_sha256
-    assert signer["at"] == restored.signed_at.isoformat()
+    signed = json.loads(restored.snapshot)
+    rebuilt = assessment_snapshot(
+        restored.assessment,
+        signer=signed["sign_off"],
+        as_of=date.fromisoformat(signed["as_of"]),
+        logo_sha256=signed["agency"]["logo_sha256"],
+    )
+    assert fingerprint(canonical(rebuilt)) == sign_off.snapshot_sha256
+    assert signed["sign_off"]["at"] == restored.signed_at.isoformat()
     for report in Report.objects.all():
         data = stored(report.file.name)
         assert (report.sha256, data) == reports[report.edition]
         verdict = verify_report(data)
         assert verdict.authentic, verdict.problems
         assert verdict.sign_off == restored
+        # Rendered again here, from the restored snapshot and logo: the same text, page by page.
+        assert pdf_text(signed_pdf(restored, edition=report.edition)) == pdf_text(data)
     restored_evidence = Attachment.objects.all()
     assert {a.sha256: stored(a.file.name) for a in restored_evidence} == evidence
     # The reopened revision's carried-over attachment still shares the one stored file.
@@ -219,7 +228,8 @@ def test_the_archive_lists_and_fingerprints_every_member(harbor, tmp_path):
     assert manifest["counts"]["sign_offs"] == 1
     assert manifest["counts"]["users"] == 3
     # One logo, one evidence file shared by two attachments, two reports: each stored once.
-    assert len([n for n in names if n.startswith("files/")]) == 4
+    # the logo, the logo as signed, one evidence file, two signed reports
+    assert len([n for n in names if n.startswith("files/")]) == 5
     assert path.stat().st_mode & 0o777 == 0o600
 
 

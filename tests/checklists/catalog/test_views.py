@@ -28,7 +28,7 @@ def test_browser_shows_sections_items_roles_sources_and_figures(
         assert f'id="{code}"' in page
     assert "School resource officer" in page
     assert "Reasonableness and Reaction Time" in page
-    assert "Subject outcome or cause of death" in page
+    assert "Subject Outcome or Cause of Death" in page
 
 
 def test_search_narrows_the_items(client_for, viewer, catalog_version):

@@ -32,9 +32,8 @@ from tests.helpers import (
     )
 )
 def test_sign_off_form_takes_hostile_input(client_for, agency, lead, complete_assessment, post):
-    assessment_submit(assessment=complete_assessment, by=lead)
-
     with rolled_back():
+        assessment_submit(assessment=complete_assessment, by=lead)
         reply = client_for(lead).post(
             url("assessment_sign_off", agency, complete_assessment.pk), post
         )

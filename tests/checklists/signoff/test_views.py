@@ -65,7 +65,7 @@ def test_sign_off_records_snapshot_locks_and_produces_signed_reports(
     sign_off = SignOff.objects.get()
     complete_assessment.refresh_from_db()
     assert complete_assessment.state == Assessment.State.SIGNED_OFF
-    assert '"format":"muster-snapshot/1"' in sign_off.snapshot
+    assert '"format":"muster-snapshot/2"' in sign_off.snapshot
     reports = {r.edition: r for r in sign_off.reports.all()}
     assert {r.state for r in reports.values()} == {Report.State.DONE}
 
