@@ -8,10 +8,14 @@ signed by `rendering.report_render`), a draft from a snapshot of the live rows t
 
 from __future__ import annotations
 
+import gc
 import json
 import mimetypes
+import ssl
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import PurePosixPath
 
 from django.conf import settings
@@ -47,7 +51,9 @@ class OwnFilesOnly(URLFetcher):
     """Serves our static files and the agency's logo; refuses every other URL."""
 
     def __init__(self, logo_name: str = "", **kwargs) -> None:
-        super().__init__(**kwargs)
+        # It never opens a connection; one shared context spares loading the system's
+        # certificate store for every render (a twentieth of a small report's time).
+        super().__init__(ssl_context=_unused_ssl_context(), **kwargs)
         self.logo_name = logo_name
 
     def fetch(self, url: str, headers=None) -> URLFetcherResponse:
@@ -66,6 +72,26 @@ class OwnFilesOnly(URLFetcher):
     def _response(url: str, body: bytes) -> URLFetcherResponse:
         content_type = mimetypes.guess_type(url)[0] or "application/octet-stream"
         return URLFetcherResponse(url, body, {"Content-Type": content_type})
+
+
+_COLLECTOR_THRESHOLDS = gc.get_threshold()
+
+
+@contextmanager
+def _fewer_collections(young: int = 10_000):
+    """A render allocates millions of short-lived objects, and Python's collector would stop to
+    scan them every 700: every 10,000 saves an eighth of a large report's time for some 30 MB.
+    The thresholds are the process's; they go back to what they were when Muster started."""
+    gc.set_threshold(young, *_COLLECTOR_THRESHOLDS[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*_COLLECTOR_THRESHOLDS)
+
+
+@cache
+def _unused_ssl_context() -> ssl.SSLContext:
+    return ssl.create_default_context()
 
 
 @dataclass(frozen=True)
@@ -224,17 +250,20 @@ def html_to_pdf(
     html: str, *, logo_name: str = "", snapshot: str | None = None, title: str = ""
 ) -> bytes:
     """WeasyPrint, restricted to our own files. With a snapshot: PDF/A-3b with it attached."""
-    document = HTML(string=html, base_url=BASE_URL, url_fetcher=OwnFilesOnly(logo_name=logo_name))
+    fetcher = OwnFilesOnly(logo_name=logo_name)
+    document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher)
     options = {"pdf_tags": True, "custom_metadata": True}
     if snapshot is not None:
         attachment = Attachment(
             string=snapshot.encode("utf-8"),
+            url_fetcher=fetcher,
             name=SNAPSHOT_NAME,
             description="Muster sign-off snapshot (canonical JSON)",
             relationship="Data",
         )
         options |= {"pdf_variant": "pdf/a-3b", "attachments": [attachment]}
-    return document.write_pdf(**options)
+    with _fewer_collections():
+        return document.write_pdf(**options)
 
 
 def draft_pdf(assessment: Assessment, *, edition: str) -> bytes:

@@ -215,7 +215,7 @@ def test_the_full_report_shows_origins_practice_and_the_figures_as_the_page_give
     )
 
     assert "Muster's suggested practice: Review the policy at least every two years" in text
-    assert "From the research · Importance 3 of 3 (Muster's weighting)" in text
+    assert "From the research · Muster importance 3 of 3 · Owner" in text
     assert "Subject Outcome or Cause of Death" in text
     assert "NA-Subject did not Die 139" in text
     assert 'categorized as "Foiled"' in text
