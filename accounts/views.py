@@ -356,7 +356,9 @@ def audit_log_export(request: HttpRequest, slug: str) -> HttpResponse:
         summary="Exported the audit log as CSV",
         filters={k: str(v) for k, v in form.cleaned_data.items() if v} if form.is_bound else {},
     )
-    response = StreamingHttpResponse(audit.events_csv(events), content_type="text/csv")
+    response = StreamingHttpResponse(
+        audit.events_csv(events), content_type="text/csv; charset=utf-8"
+    )
     name = f"muster-{agency.slug}-audit-{timezone.localdate().isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -107,6 +107,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # A sign-in ends 12 hours after it began, before anything else looks at the person.
     "accounts.middleware.SessionLimitMiddleware",
+    # Signed-in pages and downloads: Cache-Control: no-store, private.
+    "accounts.middleware.NoStoreMiddleware",
     # Two-factor: marks the verified device, then holds a half-signed-in person at the code step.
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.TwoFactorMiddleware",
@@ -272,6 +274,10 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Evidence, logos and reports are readable by the app's user and group only, whoever writes them
+# (a web request or the task worker): both save through the storage, which applies these modes.
+FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 
 
 def _file_storage() -> dict:
