@@ -335,7 +335,9 @@ class AuditEvent(models.Model):
 
     class Action(models.TextChoices):
         LOGIN = "login", "Signed in"
+        PASSWORD_ACCEPTED = "password_accepted", "Password accepted, awaiting code"
         LOGIN_FAILED = "login_failed", "Sign-in failed"
+        PASSWORD_REFUSED = "password_refused", "Password re-entry refused"
         LOCKED_OUT = "locked_out", "Locked out"
         UNLOCKED = "unlocked", "Unlocked"
         LOGOUT = "logout", "Signed out"
@@ -366,6 +368,8 @@ class AuditEvent(models.Model):
         REPORT_DOWNLOADED = "report_downloaded", "Signed report downloaded"
         DRAFT_REPORT_DOWNLOADED = "draft_report_downloaded", "Draft report downloaded"
         AUDIT_LOG_EXPORTED = "audit_log_exported", "Audit log exported"
+        ADMIN_CHANGED = "admin_changed", "Changed in the admin"
+        AGENCY_CREATED = "agency_created", "Agency created"
 
     at = models.DateTimeField("when", default=timezone.now, db_index=True)
     # Sign-ins of people outside any agency (an unknown address) belong to no agency's log.

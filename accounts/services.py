@@ -8,11 +8,13 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 import django_otp
-from axes.utils import reset as axes_reset
+from axes.helpers import get_cool_off
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django_otp.models import Device
@@ -314,25 +316,43 @@ def school_update(*, school: School, by: User, **fields) -> School:
 
 @transaction.atomic
 def account_unlock(*, membership: Membership, by: User) -> int:
-    """Let a locked-out member sign in again now: forget their failed sign-ins.
+    """Let a locked-out member sign in again now: lift every lock that keeps them out.
 
-    Uses axes' reset, which deletes the failure records of their login (from every address).
-    Returns how many records were removed.
+    Forgets their account's failures (from every address) and the failures of every address
+    they tried to sign in from during the cool-off, whoever's account those were for: an
+    office's shared address locked by others is lifted too. Returns how many records went.
     """
     user = membership.user
+    since = timezone.now() - get_cool_off()
+    tried_from = set(
+        AccessAttempt.objects.filter(username=user.email).values_list("ip_address", flat=True)
+    ) | set(
+        AuditEvent.objects.filter(
+            actor_email=user.email,
+            action__in=[Action.LOGIN_FAILED, Action.LOCKED_OUT, Action.PASSWORD_REFUSED],
+            at__gte=since,
+            ip_address__isnull=False,
+        ).values_list("ip_address", flat=True)
+    )
     record(
         Action.UNLOCKED, agency=membership.agency, actor=by, target=user,
-        summary=f"{by.email} unlocked {user.email}",
+        summary=f"{by.email} unlocked {user.email}", addresses=sorted(tried_from - {None}),
     )  # fmt: skip
-    return axes_reset(username=user.email)
+    removed, _ = AccessAttempt.objects.filter(
+        Q(username=user.email) | Q(ip_address__in=tried_from - {None})
+    ).delete()
+    return removed
 
 
 @transaction.atomic
-def two_factor_enable(*, user: User, key: str, code: str) -> tuple[TOTPDevice, list[str]]:
+def two_factor_enable(
+    *, user: User, key: str, code: str, signing_in: bool = False
+) -> tuple[TOTPDevice, list[str]]:
     """Turn on two-factor sign-in with the authenticator app holding `key` (hex).
 
     The device only counts once `code` shows the app computes the same codes as we do. Returns
-    the device and a fresh set of recovery codes, to be shown once.
+    the device and a fresh set of recovery codes, to be shown once. `signing_in`: set up as the
+    last step of signing in (the agency requires it), which it completes.
     """
     totp = TOTP(unhexlify(key))
     totp.time = time.time()
@@ -345,6 +365,11 @@ def two_factor_enable(*, user: User, key: str, code: str) -> tuple[TOTPDevice, l
         Action.TWO_FACTOR_ENABLED, user=user, actor=user,
         summary=f"{user.email} turned on two-factor sign-in",
     )  # fmt: skip
+    if signing_in:
+        record_for_person(
+            Action.LOGIN, user=user, actor=user,
+            summary=f"{user.email} signed in, having set up two-factor sign-in",
+        )  # fmt: skip
     device = TOTPDevice.objects.create(
         user=user,
         name="Authenticator app",
@@ -388,7 +413,7 @@ def two_factor_disable(*, user: User) -> None:
     )  # fmt: skip
 
 
-def _verify(user: User, device: Device | None, code: str) -> Device:
+def _verify(user: User, device: Device | None, code: str, signing_in: bool = False) -> Device:
     # Not inside a transaction of ours: a wrong code must leave its throttling mark even though
     # we raise. django_otp.verify_token locks the device row while it checks and counts.
     if device is None:
@@ -402,20 +427,27 @@ def _verify(user: User, device: Device | None, code: str) -> Device:
         )
     verified = django_otp.verify_token(user, device.persistent_id, code)
     if verified is None:
+        outcome = ": not signed in" if signing_in else ""
         record_for_person(
             Action.TWO_FACTOR_FAILED, user=user, actor=user,
-            summary=f"A wrong two-factor code was given for {user.email}",
+            summary=f"A wrong two-factor code was given for {user.email}{outcome}",
         )  # fmt: skip
         raise ValidationError({"code": "That code is not right. Check it and try again."})
     return verified
 
 
-def recovery_code_use(*, user: User, code: str) -> StaticDevice:
-    """Sign in with one of the person's recovery codes, which then stops working."""
-    return _verify(user, two_factor.recovery_device(user), two_factor.normalize_code(code))
+def two_factor_sign_in(*, user: User, code: str) -> Device:
+    """The code step of signing in: check the code (as `two_factor_verify`), and record that
+    the person is now signed in. A wrong code is recorded as refused, the person not signed in."""
+    device = two_factor_verify(user=user, code=code, signing_in=True)
+    how = "a recovery code" if isinstance(device, StaticDevice) else "a two-factor code"
+    record_for_person(
+        Action.LOGIN, user=user, actor=user, summary=f"{user.email} signed in with {how}"
+    )
+    return device
 
 
-def two_factor_verify(*, user: User, code: str) -> Device:
+def two_factor_verify(*, user: User, code: str, signing_in: bool = False) -> Device:
     """Check a sign-in code: six digits from the authenticator app, or a recovery code.
 
     Raises ValidationError (on "code") for a wrong code, or while wrong codes are throttled:
@@ -423,8 +455,8 @@ def two_factor_verify(*, user: User, code: str) -> Device:
     """
     code = two_factor.normalize_code(code)
     if two_factor.TOTP_CODE.fullmatch(code):
-        return _verify(user, two_factor.totp_device(user), code)
-    return recovery_code_use(user=user, code=code)
+        return _verify(user, two_factor.totp_device(user), code, signing_in)
+    return _verify(user, two_factor.recovery_device(user), code, signing_in)
 
 
 @transaction.atomic

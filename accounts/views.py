@@ -220,7 +220,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
     form = TwoFactorCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            device = services.two_factor_verify(user=request.user, code=form.cleaned_data["code"])
+            device = services.two_factor_sign_in(user=request.user, code=form.cleaned_data["code"])
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -254,7 +254,10 @@ def two_factor_settings(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             device, codes = services.two_factor_enable(
-                user=user, key=key, code=form.cleaned_data["code"]
+                user=user,
+                key=key,
+                code=form.cleaned_data["code"],
+                signing_in=request.sign_in_step == "enrol",
             )
         except ValidationError as error:
             form.add_error(None, error)
