@@ -273,7 +273,9 @@ class Invitation(models.Model):
     roles = models.ManyToManyField(Role, blank=True, related_name="+")
     schools = models.ManyToManyField(School, blank=True, related_name="+")
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    invited_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    invited_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )  # blank: an operator invited an agency's first lead (manage.py agency_create)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)

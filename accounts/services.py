@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.text import slugify
 from django_otp.models import Device
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -73,11 +74,12 @@ def invitation_create(
     access: str,
     roles: Iterable[Role] = (),
     schools: Iterable[School] = (),
-    invited_by: User,
+    invited_by: User | None,
 ) -> tuple[Invitation, str]:
     """Invite someone to the agency; returns the invitation and its one-time token.
 
     An earlier open invitation to the same address is revoked, so only the newest link works.
+    `invited_by` is None when an operator invites an agency's first lead (`agency_create`).
     """
     email = User.objects.normalize_login(email)
     roles = list(roles)
@@ -104,7 +106,8 @@ def invitation_create(
         agency=agency,
         actor=invited_by,
         target=invitation,
-        summary=f"Invited {email} as {invitation.get_access_display()}",
+        summary=f"{'Invited' if invited_by else 'An operator invited'} {email} as "
+        f"{invitation.get_access_display()}",
         email=email,
         **_access_of(access, roles, schools),
     )
@@ -457,6 +460,34 @@ def two_factor_verify(*, user: User, code: str, signing_in: bool = False) -> Dev
     if two_factor.TOTP_CODE.fullmatch(code):
         return _verify(user, two_factor.totp_device(user), code, signing_in)
     return _verify(user, two_factor.recovery_device(user), code, signing_in)
+
+
+@transaction.atomic
+def agency_create(
+    *, name: str, kind: str, state: str, lead_email: str, slug: str = "", operator: str
+) -> tuple[Agency, Invitation, str]:
+    """A new agency, and an invitation for its first lead: an operator's act (`manage.py
+    agency_create`), recorded in the new agency's log. Returns the agency, the invitation and
+    its one-time token. Refuses a name (in any case) or slug that another agency has."""
+    name = " ".join(name.split())
+    agency = Agency(name=name, slug=slug or slugify(name)[:100], kind=kind, state=state)
+    taken = {}
+    if other := Agency.objects.filter(name__iexact=name).first():
+        taken["name"] = f"An agency named “{other.name}” exists already (names ignore case)."
+    if Agency.objects.filter(slug=agency.slug).exists():
+        taken["slug"] = f"An agency with the slug “{agency.slug}” exists already: choose another."
+    if taken:
+        raise ValidationError(taken)
+    agency.full_clean()
+    agency.save()
+    record(
+        Action.AGENCY_CREATED, agency=agency, target=agency, actor_email="",
+        summary=f"Operator {operator} created the agency {name}", operator=operator,
+    )  # fmt: skip
+    invitation, token = invitation_create(
+        agency=agency, email=lead_email, access=Membership.Access.LEAD, invited_by=None
+    )
+    return agency, invitation, token
 
 
 @transaction.atomic
