@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime
 from binascii import unhexlify
+from datetime import datetime
 
 import pytest
 from django.apps import apps
