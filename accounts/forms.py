@@ -7,6 +7,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.db import connection
 from django.utils import timezone
+from django.utils.html import format_html
 
 from accounts.models import Agency, AuditEvent, Invitation, Membership, Role, School, User
 
@@ -34,6 +35,25 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
         return super()._check_values(value)
 
 
+def show_character_counts(form: forms.BaseForm) -> None:
+    """Each text box of `form` with a length limit says how much of it is used, "1,234 of 4,000
+    characters", in its help text; static/js/muster.js keeps the count up as the person types."""
+    for name, field in form.fields.items():
+        limit = getattr(field, "max_length", None)
+        if not limit or not isinstance(field.widget, forms.Textarea):
+            continue
+        bound = form[name]  # a bound field copies the help text when made: set both
+        used = len(str(bound.value() or ""))
+        count = format_html(
+            '<span data-count-of="{}">{}</span> of {} characters',
+            bound.auto_id,
+            f"{used:,}",
+            f"{limit:,}",
+        )
+        field.help_text = format_html("{} {}", field.help_text, count) if field.help_text else count
+        bound.help_text = field.help_text
+
+
 class SchoolForm(forms.ModelForm):
     class Meta:
         model = School
@@ -46,6 +66,7 @@ class SchoolForm(forms.ModelForm):
     def __init__(self, *args, agency: Agency, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.instance.agency = agency
+        show_character_counts(self)
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()

@@ -6,6 +6,7 @@ from functools import cached_property
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -95,7 +96,9 @@ class Role(models.Model):
 
     slug = models.SlugField(max_length=100, unique=True)
     name = models.CharField(max_length=100)
-    description = models.TextField(blank=True)
+    description = models.TextField(
+        blank=True, max_length=2000, validators=[MaxLengthValidator(2000)]
+    )
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -173,13 +176,13 @@ class School(models.Model):
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="schools")
     name = models.CharField(max_length=200)
     district = models.CharField(max_length=200, blank=True)
-    address = models.TextField(blank=True)
+    address = models.TextField(blank=True, max_length=500, validators=[MaxLengthValidator(500)])
     is_active = models.BooleanField(
         "active",
         default=True,
         help_text="Inactive schools keep their history but get no new items.",
     )
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, max_length=4000, validators=[MaxLengthValidator(4000)])
 
     objects = SchoolQuerySet.as_manager()
 

@@ -107,6 +107,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # An oversized body is refused (413) by its Content-Length before anything reads it.
+    "config.middleware.RequestSizeLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # A sign-in ends 12 hours after it began, before anything else looks at the person.
     "accounts.middleware.SessionLimitMiddleware",
@@ -259,6 +261,9 @@ REPORT_RENDER_LEASE = env.int("REPORT_RENDER_LEASE", default=600)
 
 # Evidence files: the largest upload accepted, in bytes.
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
+# The form fields of one request, files aside, in bytes: far above the longest text allowed
+# (Response.notes, 10,000 characters, up to 4 bytes each), so an over-long text is refused
+# beside its field rather than by a bare 400.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # The public verify page (/verify/): the largest file checked, the most its embedded snapshot
@@ -268,6 +273,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 VERIFY_MAX_BYTES = env.int("VERIFY_MAX_BYTES", default=20 * 1024 * 1024)
 VERIFY_ATTACHMENT_MAX_BYTES = env.int("VERIFY_ATTACHMENT_MAX_BYTES", default=5 * 1024 * 1024)
 VERIFY_RATE = env.str("VERIFY_RATE", default="10/m")
+# The largest request body taken at all, files included, refused by its Content-Length before a
+# byte of it is read (config.middleware.RequestSizeLimitMiddleware): the largest upload and some
+# room for the form around it. nginx's client_max_body_size in the README matches it.
+REQUEST_MAX_BYTES = max(EVIDENCE_MAX_BYTES, VERIFY_MAX_BYTES) + 1024 * 1024
 if not re.fullmatch(r"[1-9]\d*/\d*[smhd]", VERIFY_RATE):
     raise ImproperlyConfigured("VERIFY_RATE is a count per s, m, h or d, e.g. 10/m")
 
