@@ -5,10 +5,13 @@ from datetime import datetime, time, timedelta
 
 from django import forms
 from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
 from django.db import connection
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
 
+from accounts.lockout import password_confirm
 from accounts.models import Agency, AuditEvent, Invitation, Membership, Role, School, User
 
 INTEGER = re.compile(r"[+-]?\d+")  # as int() reads it, Unicode digits too
@@ -215,14 +218,19 @@ class TwoFactorDisableForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "none"}),
     )
 
-    def __init__(self, *args, user: User, **kwargs) -> None:
+    def __init__(self, *args, user: User, request: HttpRequest, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.user = user
+        self.user, self.request = user, request
 
     def clean_password(self) -> str:
+        """Checked as at sign-off: counted toward the lockout, a wrong one audited."""
         password = self.cleaned_data["password"]
-        if not self.user.check_password(password):
-            raise forms.ValidationError("That is not your password.")
+        try:
+            password_confirm(
+                self.request, user=self.user, password=password, act="turning off two-factor"
+            )
+        except ValidationError as error:
+            raise forms.ValidationError(error.message_dict["password"]) from error
         return password
 
 

@@ -317,7 +317,7 @@ def two_factor_disable(request: HttpRequest) -> HttpResponse:
     if not two_factor.has_two_factor(user):
         return redirect("two_factor_settings")
     required = two_factor.is_required(user)
-    form = TwoFactorDisableForm(request.POST or None, user=user)
+    form = TwoFactorDisableForm(request.POST or None, user=user, request=request)
     if request.method == "POST" and not required and form.is_valid():
         try:
             services.two_factor_verify(user=user, code=form.cleaned_data["code"])

@@ -382,3 +382,21 @@ def test_where_set_up_is_required_signed_in_waits_for_it(client, agency, viewer)
     )
 
     assert sign_in_story(agency)[-1][0] == A.LOGIN
+
+
+def test_the_password_to_turn_it_off_counts_toward_the_lockout_and_is_audited(
+    client, agency, lead, enrolled
+):
+    codes = enrolled(lead)
+    sign_in(client, lead)
+    enter_code(client, next_code(lead))
+
+    answers = [
+        client.post(reverse("two_factor_disable"), {"password": f"guess-{n}", "code": codes[0]})
+        for n in range(5)
+    ]
+
+    assert "Too many wrong passwords" in str(answers[-1].context["form"].errors["password"])
+    refused = AuditEvent.objects.filter(action=AuditEvent.Action.PASSWORD_REFUSED)
+    assert refused.count() == 5
+    assert TOTPDevice.objects.filter(user=lead).exists()
