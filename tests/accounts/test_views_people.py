@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import Invitation, Membership, Role, User
 from tests.factories import MembershipFactory, UserFactory
+from tests.helpers import PASSWORD
 
 
 @pytest.fixture
@@ -323,3 +324,26 @@ def test_an_invalid_token_fails_plainly_on_the_clean_page(client, db):
 
 def test_the_clean_page_without_an_opened_link_is_refused(client, db):
     assert client.get(reverse("invitation_accept")).status_code == 410
+
+
+def test_a_person_with_an_account_opens_the_link_signs_in_and_comes_back_to_accept(
+    client_for, client, agency, lead, other_agency, django_capture_on_commit_callbacks
+):
+    person = MembershipFactory(
+        agency=other_agency, user=UserFactory(email="new.sro@harbor.example")
+    ).user
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(client_for(lead), agency, access="editor")
+    link = invitation_link()
+    client.logout()
+
+    page = client.get(opened(client, link))
+    assert "Sign in to accept" in page.content.decode()
+    signed_in = client.post(
+        f"{reverse('login')}?next={reverse('invitation_accept')}",
+        {"username": person.email, "password": PASSWORD},
+    )
+    assert signed_in.url == reverse("invitation_accept")  # the token is still in the session
+    client.post(signed_in.url)
+
+    assert person.memberships.get(agency=agency).access == "editor"
