@@ -160,6 +160,8 @@ def password_confirm(request: HttpRequest, *, user: User, password: str, act: st
 def _refusal(request: HttpRequest) -> str:
     # The form says so beside the field: the sign-in lockout page (AxesMiddleware) is for sign-in.
     request.axes_locked_out = False
+    if wait := getattr(request, "axes_wait_seconds", 0):
+        return f"Too many wrong passwords from your network: wait {wait} s, then try again."
     minutes = int(get_cool_off(request).total_seconds() // 60)
     return (
         f"Too many wrong passwords: try again in {minutes} minutes, or ask a lead of your agency "
