@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.apps import AppConfig, apps
+from django.contrib.admin import apps as admin_apps
 
 
 class AccountsConfig(AppConfig):
@@ -24,3 +25,11 @@ class AccountsConfig(AppConfig):
             from axes.signals import user_locked_out
 
             user_locked_out.connect(audit.on_locked_out, dispatch_uid="audit_locked_out")
+
+
+class MusterAdminConfig(admin_apps.AdminConfig):
+    """Django's admin, on a site that requires a second factor and audits its changes."""
+
+    default = False  # INSTALLED_APPS names it; "accounts" alone is AccountsConfig
+
+    default_site = "accounts.admin_site.MusterAdminSite"

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 
-from accounts import lockout
+from accounts import lockout, two_factor
 from accounts.models import Agency, AuditEvent, User
 from accounts.spreadsheets import csv_lines
 
@@ -49,7 +49,7 @@ _origin: ContextVar[Origin | None] = ContextVar("audit_origin", default=None)
 
 def client_ip(request: HttpRequest) -> str | None:
     """The client's address, read as the lockout reads it (`accounts.lockout.client_ip`: the
-    connection's, or behind TRUSTED_PROXY_COUNT proxies the one our outermost proxy saw)."""
+    connection's, or behind TRUSTED_PROXIES the one our proxies saw)."""
     try:
         return str(ipaddress.ip_address(lockout.client_ip(request) or ""))
     except ValueError:
@@ -135,8 +135,25 @@ def record_for_person(
 
 
 def on_logged_in(sender, request: HttpRequest | None, user: User, **kwargs) -> None:
-    summary = f"{user.email} signed in"
-    record_for_person(Action.LOGIN, user=user, actor=user, summary=summary, origin=_of(request))
+    """The password was right. "Signed in" only when that is all the sign-in needs; otherwise
+    the code step (or two-factor set-up) records it when done (`services.two_factor_sign_in`).
+
+    A form that took the code with the password (the admin's) leaves the device on the user.
+    """
+    if getattr(user, "otp_device", None) is None and (step := _step_after_password(user)):
+        summary = f"{user.email}'s password was accepted; awaiting {step}"
+        action = Action.PASSWORD_ACCEPTED
+    else:
+        summary, action = f"{user.email} signed in", Action.LOGIN
+    record_for_person(action, user=user, actor=user, summary=summary, origin=_of(request))
+
+
+def _step_after_password(user: User) -> str | None:
+    if two_factor.has_two_factor(user):
+        return "their two-factor code"
+    if two_factor.is_required(user):
+        return "two-factor set-up, which their agency requires"
+    return None
 
 
 def on_logged_out(sender, request: HttpRequest | None, user: User | None, **kwargs) -> None:
@@ -152,9 +169,21 @@ def on_login_failed(
 ) -> None:
     """Only the address tried is kept: never the password, nor anything else submitted.
 
-    Who tried is unknown, so the event has no actor: the account tried is its target.
+    Who tried is unknown, so the event has no actor: the account tried is its target. A wrong
+    password re-entered by a signed-in person to confirm an act (`lockout.password_confirm`) is
+    theirs: they are its actor.
     """
     user, email = _account(credentials.get("username"))
+    if act := credentials.get(lockout.CONFIRMING):
+        record_for_person(
+            Action.PASSWORD_REFUSED,
+            user=user,
+            actor=user,
+            summary=f"A wrong password was given to confirm {act} as {email}",
+            origin=_of(request),
+            act=act,
+        )
+        return
     record_for_person(
         Action.LOGIN_FAILED,
         user=user,
@@ -170,12 +199,14 @@ def on_locked_out(
 ) -> None:
     """django-axes locked out an address (and/or IP) after repeated failures."""
     user, email = _account(username)
+    wait = getattr(request, "axes_wait_seconds", 0)
+    summary = (
+        f"Sign-in as {email or '(no address)'} held back {wait} s: many failures from this address"
+        if wait
+        else f"Sign-in locked for {email or '(no address)'} after repeated failures"
+    )
     record_for_person(
-        Action.LOCKED_OUT,
-        user=user,
-        actor_email=email,
-        summary=f"Sign-in locked for {email or '(no address)'} after repeated failures",
-        origin=_of(request),
+        Action.LOCKED_OUT, user=user, actor_email=email, summary=summary, origin=_of(request)
     )
 
 

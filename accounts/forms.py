@@ -5,9 +5,13 @@ from datetime import datetime, time, timedelta
 
 from django import forms
 from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
 from django.db import connection
+from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.html import format_html
 
+from accounts.lockout import password_confirm
 from accounts.models import Agency, AuditEvent, Invitation, Membership, Role, School, User
 
 INTEGER = re.compile(r"[+-]?\d+")  # as int() reads it, Unicode digits too
@@ -34,6 +38,25 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
         return super()._check_values(value)
 
 
+def show_character_counts(form: forms.BaseForm) -> None:
+    """Each text box of `form` with a length limit says how much of it is used, "1,234 of 4,000
+    characters", in its help text; static/js/muster.js keeps the count up as the person types."""
+    for name, field in form.fields.items():
+        limit = getattr(field, "max_length", None)
+        if not limit or not isinstance(field.widget, forms.Textarea):
+            continue
+        bound = form[name]  # a bound field copies the help text when made: set both
+        used = len(str(bound.value() or ""))
+        count = format_html(
+            '<span data-count-of="{}">{}</span> of {} characters',
+            bound.auto_id,
+            f"{used:,}",
+            f"{limit:,}",
+        )
+        field.help_text = format_html("{} {}", field.help_text, count) if field.help_text else count
+        bound.help_text = field.help_text
+
+
 class SchoolForm(forms.ModelForm):
     class Meta:
         model = School
@@ -46,6 +69,7 @@ class SchoolForm(forms.ModelForm):
     def __init__(self, *args, agency: Agency, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.instance.agency = agency
+        show_character_counts(self)
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
@@ -194,14 +218,19 @@ class TwoFactorDisableForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "none"}),
     )
 
-    def __init__(self, *args, user: User, **kwargs) -> None:
+    def __init__(self, *args, user: User, request: HttpRequest, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.user = user
+        self.user, self.request = user, request
 
     def clean_password(self) -> str:
+        """Checked as at sign-off: counted toward the lockout, a wrong one audited."""
         password = self.cleaned_data["password"]
-        if not self.user.check_password(password):
-            raise forms.ValidationError("That is not your password.")
+        try:
+            password_confirm(
+                self.request, user=self.user, password=password, act="turning off two-factor"
+            )
+        except ValidationError as error:
+            raise forms.ValidationError(error.message_dict["password"]) from error
         return password
 
 

@@ -1,8 +1,9 @@
-"""Sign-in middleware: a session's absolute time limit, and the two-factor step.
+"""Sign-in middleware: a session's absolute time limit, the two-factor step, no caching.
 
 SessionLimitMiddleware keeps the idle limit (SESSION_COOKIE_AGE) moving on while the person is
 active, and adds the absolute one, which Django does not have. TwoFactorMiddleware
-holds a half-signed-in person at the two-factor step until it is done.
+holds a half-signed-in person at the two-factor step until it is done. NoStoreMiddleware keeps
+what a signed-in person sees out of every cache.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts import two_factor
@@ -99,3 +101,17 @@ class TwoFactorMiddleware:
             if settings.STATIC_URL.startswith("/")
             else f"/{settings.STATIC_URL}"
         )
+
+
+class NoStoreMiddleware:
+    """Every response to a signed-in person, page or download, is `Cache-Control: no-store,
+    private`: a shared computer's browser cache or a proxy never keeps an agency's data."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.user.is_authenticated:
+            patch_cache_control(response, no_store=True, private=True)
+        return response

@@ -6,6 +6,7 @@ from functools import cached_property
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -95,7 +96,9 @@ class Role(models.Model):
 
     slug = models.SlugField(max_length=100, unique=True)
     name = models.CharField(max_length=100)
-    description = models.TextField(blank=True)
+    description = models.TextField(
+        blank=True, max_length=2000, validators=[MaxLengthValidator(2000)]
+    )
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -173,13 +176,13 @@ class School(models.Model):
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="schools")
     name = models.CharField(max_length=200)
     district = models.CharField(max_length=200, blank=True)
-    address = models.TextField(blank=True)
+    address = models.TextField(blank=True, max_length=500, validators=[MaxLengthValidator(500)])
     is_active = models.BooleanField(
         "active",
         default=True,
         help_text="Inactive schools keep their history but get no new items.",
     )
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, max_length=4000, validators=[MaxLengthValidator(4000)])
 
     objects = SchoolQuerySet.as_manager()
 
@@ -273,7 +276,9 @@ class Invitation(models.Model):
     roles = models.ManyToManyField(Role, blank=True, related_name="+")
     schools = models.ManyToManyField(School, blank=True, related_name="+")
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    invited_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    invited_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )  # blank: an operator invited an agency's first lead (manage.py agency_create)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
@@ -335,7 +340,9 @@ class AuditEvent(models.Model):
 
     class Action(models.TextChoices):
         LOGIN = "login", "Signed in"
+        PASSWORD_ACCEPTED = "password_accepted", "Password accepted, awaiting code"
         LOGIN_FAILED = "login_failed", "Sign-in failed"
+        PASSWORD_REFUSED = "password_refused", "Password re-entry refused"
         LOCKED_OUT = "locked_out", "Locked out"
         UNLOCKED = "unlocked", "Unlocked"
         LOGOUT = "logout", "Signed out"
@@ -366,6 +373,8 @@ class AuditEvent(models.Model):
         REPORT_DOWNLOADED = "report_downloaded", "Signed report downloaded"
         DRAFT_REPORT_DOWNLOADED = "draft_report_downloaded", "Draft report downloaded"
         AUDIT_LOG_EXPORTED = "audit_log_exported", "Audit log exported"
+        ADMIN_CHANGED = "admin_changed", "Changed in the admin"
+        AGENCY_CREATED = "agency_created", "Agency created"
 
     at = models.DateTimeField("when", default=timezone.now, db_index=True)
     # Sign-ins of people outside any agency (an unknown address) belong to no agency's log.

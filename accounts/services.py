@@ -8,13 +8,16 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 import django_otp
-from axes.utils import reset as axes_reset
+from axes.helpers import get_cool_off
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.text import slugify
 from django_otp.models import Device
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -71,11 +74,12 @@ def invitation_create(
     access: str,
     roles: Iterable[Role] = (),
     schools: Iterable[School] = (),
-    invited_by: User,
+    invited_by: User | None,
 ) -> tuple[Invitation, str]:
     """Invite someone to the agency; returns the invitation and its one-time token.
 
     An earlier open invitation to the same address is revoked, so only the newest link works.
+    `invited_by` is None when an operator invites an agency's first lead (`agency_create`).
     """
     email = User.objects.normalize_login(email)
     roles = list(roles)
@@ -102,7 +106,8 @@ def invitation_create(
         agency=agency,
         actor=invited_by,
         target=invitation,
-        summary=f"Invited {email} as {invitation.get_access_display()}",
+        summary=f"{'Invited' if invited_by else 'An operator invited'} {email} as "
+        f"{invitation.get_access_display()}",
         email=email,
         **_access_of(access, roles, schools),
     )
@@ -314,25 +319,43 @@ def school_update(*, school: School, by: User, **fields) -> School:
 
 @transaction.atomic
 def account_unlock(*, membership: Membership, by: User) -> int:
-    """Let a locked-out member sign in again now: forget their failed sign-ins.
+    """Let a locked-out member sign in again now: lift every lock that keeps them out.
 
-    Uses axes' reset, which deletes the failure records of their login (from every address).
-    Returns how many records were removed.
+    Forgets their account's failures (from every address) and the failures of every address
+    they tried to sign in from during the cool-off, whoever's account those were for: an
+    office's shared address locked by others is lifted too. Returns how many records went.
     """
     user = membership.user
+    since = timezone.now() - get_cool_off()
+    tried_from = set(
+        AccessAttempt.objects.filter(username=user.email).values_list("ip_address", flat=True)
+    ) | set(
+        AuditEvent.objects.filter(
+            actor_email=user.email,
+            action__in=[Action.LOGIN_FAILED, Action.LOCKED_OUT, Action.PASSWORD_REFUSED],
+            at__gte=since,
+            ip_address__isnull=False,
+        ).values_list("ip_address", flat=True)
+    )
     record(
         Action.UNLOCKED, agency=membership.agency, actor=by, target=user,
-        summary=f"{by.email} unlocked {user.email}",
+        summary=f"{by.email} unlocked {user.email}", addresses=sorted(tried_from - {None}),
     )  # fmt: skip
-    return axes_reset(username=user.email)
+    removed, _ = AccessAttempt.objects.filter(
+        Q(username=user.email) | Q(ip_address__in=tried_from - {None})
+    ).delete()
+    return removed
 
 
 @transaction.atomic
-def two_factor_enable(*, user: User, key: str, code: str) -> tuple[TOTPDevice, list[str]]:
+def two_factor_enable(
+    *, user: User, key: str, code: str, signing_in: bool = False
+) -> tuple[TOTPDevice, list[str]]:
     """Turn on two-factor sign-in with the authenticator app holding `key` (hex).
 
     The device only counts once `code` shows the app computes the same codes as we do. Returns
-    the device and a fresh set of recovery codes, to be shown once.
+    the device and a fresh set of recovery codes, to be shown once. `signing_in`: set up as the
+    last step of signing in (the agency requires it), which it completes.
     """
     totp = TOTP(unhexlify(key))
     totp.time = time.time()
@@ -345,6 +368,11 @@ def two_factor_enable(*, user: User, key: str, code: str) -> tuple[TOTPDevice, l
         Action.TWO_FACTOR_ENABLED, user=user, actor=user,
         summary=f"{user.email} turned on two-factor sign-in",
     )  # fmt: skip
+    if signing_in:
+        record_for_person(
+            Action.LOGIN, user=user, actor=user,
+            summary=f"{user.email} signed in, having set up two-factor sign-in",
+        )  # fmt: skip
     device = TOTPDevice.objects.create(
         user=user,
         name="Authenticator app",
@@ -388,7 +416,7 @@ def two_factor_disable(*, user: User) -> None:
     )  # fmt: skip
 
 
-def _verify(user: User, device: Device | None, code: str) -> Device:
+def _verify(user: User, device: Device | None, code: str, signing_in: bool = False) -> Device:
     # Not inside a transaction of ours: a wrong code must leave its throttling mark even though
     # we raise. django_otp.verify_token locks the device row while it checks and counts.
     if device is None:
@@ -402,20 +430,27 @@ def _verify(user: User, device: Device | None, code: str) -> Device:
         )
     verified = django_otp.verify_token(user, device.persistent_id, code)
     if verified is None:
+        outcome = ": not signed in" if signing_in else ""
         record_for_person(
             Action.TWO_FACTOR_FAILED, user=user, actor=user,
-            summary=f"A wrong two-factor code was given for {user.email}",
+            summary=f"A wrong two-factor code was given for {user.email}{outcome}",
         )  # fmt: skip
         raise ValidationError({"code": "That code is not right. Check it and try again."})
     return verified
 
 
-def recovery_code_use(*, user: User, code: str) -> StaticDevice:
-    """Sign in with one of the person's recovery codes, which then stops working."""
-    return _verify(user, two_factor.recovery_device(user), two_factor.normalize_code(code))
+def two_factor_sign_in(*, user: User, code: str) -> Device:
+    """The code step of signing in: check the code (as `two_factor_verify`), and record that
+    the person is now signed in. A wrong code is recorded as refused, the person not signed in."""
+    device = two_factor_verify(user=user, code=code, signing_in=True)
+    how = "a recovery code" if isinstance(device, StaticDevice) else "a two-factor code"
+    record_for_person(
+        Action.LOGIN, user=user, actor=user, summary=f"{user.email} signed in with {how}"
+    )
+    return device
 
 
-def two_factor_verify(*, user: User, code: str) -> Device:
+def two_factor_verify(*, user: User, code: str, signing_in: bool = False) -> Device:
     """Check a sign-in code: six digits from the authenticator app, or a recovery code.
 
     Raises ValidationError (on "code") for a wrong code, or while wrong codes are throttled:
@@ -423,8 +458,36 @@ def two_factor_verify(*, user: User, code: str) -> Device:
     """
     code = two_factor.normalize_code(code)
     if two_factor.TOTP_CODE.fullmatch(code):
-        return _verify(user, two_factor.totp_device(user), code)
-    return recovery_code_use(user=user, code=code)
+        return _verify(user, two_factor.totp_device(user), code, signing_in)
+    return _verify(user, two_factor.recovery_device(user), code, signing_in)
+
+
+@transaction.atomic
+def agency_create(
+    *, name: str, kind: str, state: str, lead_email: str, slug: str = "", operator: str
+) -> tuple[Agency, Invitation, str]:
+    """A new agency, and an invitation for its first lead: an operator's act (`manage.py
+    agency_create`), recorded in the new agency's log. Returns the agency, the invitation and
+    its one-time token. Refuses a name (in any case) or slug that another agency has."""
+    name = " ".join(name.split())
+    agency = Agency(name=name, slug=slug or slugify(name)[:100], kind=kind, state=state)
+    taken = {}
+    if other := Agency.objects.filter(name__iexact=name).first():
+        taken["name"] = f"An agency named “{other.name}” exists already (names ignore case)."
+    if Agency.objects.filter(slug=agency.slug).exists():
+        taken["slug"] = f"An agency with the slug “{agency.slug}” exists already: choose another."
+    if taken:
+        raise ValidationError(taken)
+    agency.full_clean()
+    agency.save()
+    record(
+        Action.AGENCY_CREATED, agency=agency, target=agency, actor_email="",
+        summary=f"Operator {operator} created the agency {name}", operator=operator,
+    )  # fmt: skip
+    invitation, token = invitation_create(
+        agency=agency, email=lead_email, access=Membership.Access.LEAD, invited_by=None
+    )
+    return agency, invitation, token
 
 
 @transaction.atomic

@@ -26,7 +26,9 @@ urlpatterns = [
         name="two_factor_recovery_codes",
     ),
     path("accounts/two-factor/disable/", views.two_factor_disable, name="two_factor_disable"),
-    path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    # The emailed link (with its token) and the page it leads to (without), in this order.
+    path("invitations/accept/", views.invitation_accept, name="invitation_accept"),
+    path("invitations/<str:token>/", views.invitation_link, name="invitation_link"),
     path("agencies/<slug:slug>/settings/", views.agency_settings, name="agency_settings"),
     path("agencies/<slug:slug>/logo/", views.agency_logo, name="agency_logo"),
     path("agencies/<slug:slug>/audit/", views.audit_log, name="audit_log"),

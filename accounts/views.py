@@ -88,7 +88,7 @@ def invite(request: HttpRequest, slug: str) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            accept_url = request.build_absolute_uri(reverse("invitation_accept", args=[token]))
+            accept_url = request.build_absolute_uri(reverse("invitation_link", args=[token]))
             transaction.on_commit(
                 lambda: services.invitation_send(invitation=invitation, accept_url=accept_url)
             )
@@ -141,10 +141,24 @@ def membership_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return render(request, "accounts/membership_remove.html", context, status=400 if error else 200)
 
 
+# The invitation's token, once the emailed link has been opened: kept in the session, so the
+# page the person works on has a clean URL and the token stays out of access logs and Referer.
+INVITATION_TOKEN = "invitation_token"  # noqa: S105 — a session key, not a secret
+
+
+@login_not_required
+@require_safe
+def invitation_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The emailed link: swaps its token for the session at once, and goes on to a clean URL."""
+    request.session[INVITATION_TOKEN] = token
+    return redirect("invitation_accept")
+
+
 @login_not_required
 @require_http_methods(["GET", "POST"])
-def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+def invitation_accept(request: HttpRequest) -> HttpResponse:
     """Join an agency from an emailed link: signed in, or by creating an account."""
+    token = request.session.get(INVITATION_TOKEN, "")
     invitation = Invitation.objects.select_related("agency").for_token(token).first()
     if invitation is None or not invitation.is_pending:
         return render(request, "accounts/invitation_invalid.html", status=410)
@@ -160,6 +174,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         except ValidationError as exc:
             error = " ".join(exc.messages)
         else:
+            request.session.pop(INVITATION_TOKEN, None)
             messages.success(request, f"Welcome to {invitation.agency.name}.")
             return redirect(invitation.agency)
     context = {"invitation": invitation, "form": form, "has_account": has_account, "error": error}
@@ -220,7 +235,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
     form = TwoFactorCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            device = services.two_factor_verify(user=request.user, code=form.cleaned_data["code"])
+            device = services.two_factor_sign_in(user=request.user, code=form.cleaned_data["code"])
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -254,7 +269,10 @@ def two_factor_settings(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             device, codes = services.two_factor_enable(
-                user=user, key=key, code=form.cleaned_data["code"]
+                user=user,
+                key=key,
+                code=form.cleaned_data["code"],
+                signing_in=request.sign_in_step == "enrol",
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -299,7 +317,7 @@ def two_factor_disable(request: HttpRequest) -> HttpResponse:
     if not two_factor.has_two_factor(user):
         return redirect("two_factor_settings")
     required = two_factor.is_required(user)
-    form = TwoFactorDisableForm(request.POST or None, user=user)
+    form = TwoFactorDisableForm(request.POST or None, user=user, request=request)
     if request.method == "POST" and not required and form.is_valid():
         try:
             services.two_factor_verify(user=user, code=form.cleaned_data["code"])
@@ -356,7 +374,9 @@ def audit_log_export(request: HttpRequest, slug: str) -> HttpResponse:
         summary="Exported the audit log as CSV",
         filters={k: str(v) for k, v in form.cleaned_data.items() if v} if form.is_bound else {},
     )
-    response = StreamingHttpResponse(audit.events_csv(events), content_type="text/csv")
+    response = StreamingHttpResponse(
+        audit.events_csv(events), content_type="text/csv; charset=utf-8"
+    )
     name = f"muster-{agency.slug}-audit-{timezone.localdate().isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -6,6 +6,8 @@ present, and real environment variables win over it.
 
 from __future__ import annotations
 
+import ipaddress
+import os
 import re
 import secrets
 from datetime import timedelta
@@ -71,7 +73,8 @@ if SECURE_PROXY_SSL_HEADER is not None and len(SECURE_PROXY_SSL_HEADER) != 2:
     )
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin, requiring a second factor and auditing its changes (issue 13).
+    "accounts.apps.MusterAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -104,9 +107,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # An oversized body is refused (413) by its Content-Length before anything reads it.
+    "config.middleware.RequestSizeLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # A sign-in ends 12 hours after it began, before anything else looks at the person.
     "accounts.middleware.SessionLimitMiddleware",
+    # Signed-in pages and downloads: Cache-Control: no-store, private.
+    "accounts.middleware.NoStoreMiddleware",
     # Two-factor: marks the verified device, then holds a half-signed-in person at the code step.
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.TwoFactorMiddleware",
@@ -198,11 +205,20 @@ PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 SESSION_COOKIE_AGE = 30 * 60
 SESSION_IDLE_REFRESH = 60
 SESSION_ABSOLUTE_AGE = 12 * 60 * 60
-# Lockout (django-axes): 5 failed sign-ins lock the account, and separately the address they came
-# from, for 15 minutes. Failures count while each follows the last within 15 minutes.
+# Lockout (django-axes, accounts/lockout.py): 5 failed sign-ins of one account from one client
+# address lock that account from that address for 15 minutes, so nobody elsewhere can lock a
+# person out by typing their email. One address as a whole (an office behind one NAT) is slowed
+# down after ADDRESS_SLOWDOWN_AFTER failures on any accounts (each try waits 1, 2, 4… up to 60
+# seconds after the last failure) and locked at ADDRESS_FAILURE_LIMIT. Failures count while each
+# follows the last within 15 minutes. The password re-entered at sign-off counts the same way.
 AXES_FAILURE_LIMIT = 5
+ADDRESS_FAILURE_LIMIT = env.int("ADDRESS_FAILURE_LIMIT", default=100)
+ADDRESS_SLOWDOWN_AFTER = env.int("ADDRESS_SLOWDOWN_AFTER", default=10)
+ADDRESS_SLOWDOWN_MAX_SECONDS = 60
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either alone locks
+# Counted per (account, address) and per address; the handler gives each its own limit.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "accounts.lockout.LockoutHandler"
 AXES_USERNAME_FORM_FIELD = "username"  # the field name of Django's AuthenticationForm
 AXES_USERNAME_CALLABLE = "accounts.lockout.username"  # emails compared as logins are
 AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip"
@@ -210,9 +226,21 @@ AXES_RESET_ON_SUCCESS = True
 # A lockout lasts 15 minutes from the fifth failure; trying again meanwhile does not extend it.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"  # our page, status 429
-# Behind reverse proxies, the number of them that append to X-Forwarded-For (see .env.example).
-# 0: the client is REMOTE_ADDR and X-Forwarded-For is ignored, so it cannot be spoofed.
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# The reverse proxies whose X-Forwarded-For is believed, by address or network (see .env.example):
+# X-Forwarded-For is read only from a connection that comes from one of them. Empty (the
+# default): the client is REMOTE_ADDR and X-Forwarded-For is ignored, so it cannot be spoofed.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+try:
+    for _proxy in TRUSTED_PROXIES:
+        ipaddress.ip_network(_proxy, strict=False)
+except ValueError as error:
+    raise ImproperlyConfigured(
+        f"TRUSTED_PROXIES is a list of addresses or networks, e.g. 127.0.0.1,10.0.0.0/8: {error}"
+    ) from error
+if "TRUSTED_PROXY_COUNT" in os.environ:
+    raise ImproperlyConfigured(
+        "TRUSTED_PROXY_COUNT is gone: list your proxies' addresses in TRUSTED_PROXIES instead."
+    )
 
 # Two-factor sign-in (django-otp): the name authenticator apps show beside the account.
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Muster")
@@ -233,6 +261,9 @@ REPORT_RENDER_LEASE = env.int("REPORT_RENDER_LEASE", default=600)
 
 # Evidence files: the largest upload accepted, in bytes.
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
+# The form fields of one request, files aside, in bytes: far above the longest text allowed
+# (Response.notes, 10,000 characters, up to 4 bytes each), so an over-long text is refused
+# beside its field rather than by a bare 400.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # The public verify page (/verify/): the largest file checked, the most its embedded snapshot
@@ -242,6 +273,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 VERIFY_MAX_BYTES = env.int("VERIFY_MAX_BYTES", default=20 * 1024 * 1024)
 VERIFY_ATTACHMENT_MAX_BYTES = env.int("VERIFY_ATTACHMENT_MAX_BYTES", default=5 * 1024 * 1024)
 VERIFY_RATE = env.str("VERIFY_RATE", default="10/m")
+# The largest request body taken at all, files included, refused by its Content-Length before a
+# byte of it is read (config.middleware.RequestSizeLimitMiddleware): the largest upload and some
+# room for the form around it. nginx's client_max_body_size in the README matches it.
+REQUEST_MAX_BYTES = max(EVIDENCE_MAX_BYTES, VERIFY_MAX_BYTES) + 1024 * 1024
 if not re.fullmatch(r"[1-9]\d*/\d*[smhd]", VERIFY_RATE):
     raise ImproperlyConfigured("VERIFY_RATE is a count per s, m, h or d, e.g. 10/m")
 
@@ -272,6 +307,10 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Evidence, logos and reports are readable by the app's user and group only, whoever writes them
+# (a web request or the task worker): both save through the storage, which applies these modes.
+FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 
 
 def _file_storage() -> dict:

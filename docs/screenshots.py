@@ -78,7 +78,7 @@ def wait_for(url: str, seconds: float = 30) -> None:
 
 def build_demo() -> None:
     steps = (["migrate"], ["collectstatic", "--no-input"], ["signing_keys"], ["load_catalog"])
-    for step in (*steps, ["seed_demo"]):
+    for step in (*steps, ["seed_demo", "--force"]):  # DEBUG off, as served
         manage(*step)
     manage("db_worker", "--batch")  # renders the demo's signed reports
 

@@ -200,6 +200,21 @@ def admin_user(db):
 
 
 @pytest.fixture
+def admin_client(client, admin_user):
+    """pytest-django's admin_client, with the second factor the admin requires: the session is
+    verified with the superuser's authenticator app, as the code step leaves it."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=admin_user, name="Authenticator app", confirmed=True)
+    client.force_login(admin_user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+@pytest.fixture
 def assessment(catalog_version, agency, lead, school, other_school):
     from checklists.assessments.services import assessment_start
 

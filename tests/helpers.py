@@ -55,6 +55,11 @@ def url(name: str, agency, *args) -> str:
     return reverse(name, args=[agency.slug, *args])
 
 
+def invitation_opened(client, token: str) -> str:
+    """Open an emailed invitation link as a browser does; returns the clean page it leads to."""
+    return client.get(reverse("invitation_link", args=[token])).url
+
+
 def assert_error_page(response, status: int, heading: str) -> None:
     """An error page in the site's layout, saying what happened, never a stack trace."""
     assert response.status_code == status

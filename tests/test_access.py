@@ -48,7 +48,8 @@ URLS = {
     "password_reset_done": (PUBLIC, None),
     "password_reset_confirm": (PUBLIC, lambda o: {"uidb64": "MQ", "token": "set-password"}),
     "password_reset_complete": (PUBLIC, None),
-    "invitation_accept": (PUBLIC, lambda o: {"token": "not-a-real-token"}),
+    "invitation_link": (PUBLIC, lambda o: {"token": "not-a-real-token"}),  # issue 13
+    "invitation_accept": (PUBLIC, None),
     # Two-factor sign-in (issue 6): the code step and one's own settings.
     "two_factor_verify": (LOGIN, None),
     "two_factor_settings": (LOGIN, None),
@@ -126,6 +127,7 @@ STATUSES = {
     "password_reset_done": (PUBLIC, "200 200 200 200 200 200", "405 405 405 405 405 405"),
     "password_reset_confirm": (PUBLIC, "200 200 200 200 200 200", "200 200 200 200 200 200"),
     "password_reset_complete": (PUBLIC, "200 200 200 200 200 200", "405 405 405 405 405 405"),
+    "invitation_link": (PUBLIC, "302 302 302 302 302 302", "405 405 405 405 405 405"),
     "invitation_accept": (PUBLIC, "410 410 410 410 410 410", "410 410 410 410 410 410"),
     "catalog_list": (LOGIN, "200 200 200 200 200 login", "405 405 405 405 405 login"),
     "catalog_detail": (LOGIN, "200 200 200 200 200 login", "405 405 405 405 405 login"),

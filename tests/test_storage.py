@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import stat
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -110,3 +111,24 @@ def test_the_default_storage_is_the_file_system_under_media_root(monkeypatch):
     monkeypatch.delenv("STORAGE_BACKEND", raising=False)
 
     assert _file_storage() == {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+
+
+def test_stored_evidence_and_reports_are_readable_by_owner_and_group_only(
+    client_for, agency, editor, assessment, lead, upload, settings
+):
+    target = response_for(assessment, "LER-01")
+    data = response_post(target, status=Response.Status.IN_PLACE, **{
+        f"answer_{k}": v for k, v in required_answers(target).items()
+    })  # fmt: skip
+    file_prompt = next(p for p in target.item.prompts.all() if p.kind == "file")
+    data[f"answer_{file_prompt.key}"] = upload("after-action.pdf")
+    client_for(editor).post(url("response_detail", agency, target.pk), data)
+    evidence = settings.MEDIA_ROOT / target.attachments.get().file.name
+    # A report file is written the way the task worker writes it: through the storage.
+    report = Report(edition=Report.Edition.FULL)
+    report.file.save("full.pdf", ContentFile(PDF_BYTES), save=False)
+    rendered = settings.MEDIA_ROOT / report.file.name
+
+    for path in (evidence, rendered):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o640
+        assert stat.S_IMODE(path.parent.stat().st_mode) == 0o750

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django import forms
 from django.utils import timezone
 
-from accounts.forms import ModelMultipleChoiceField
+from accounts.forms import ModelMultipleChoiceField, show_character_counts
 from accounts.models import Agency, Role, User
 from checklists.assessments.models import Assessment, Response
 from checklists.catalog.models import CatalogVersion, EvidencePrompt, Item
@@ -164,10 +164,13 @@ class ResponseForm(forms.Form):
         label="Why it does not apply",
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=Response._meta.get_field("justification").max_length,
         help_text="Needed when the status is Not applicable.",
     )
     notes = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=10000
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=Response._meta.get_field("notes").max_length,
     )
     owner = forms.ModelChoiceField(
         queryset=User.objects.none(), required=False, empty_label="Nobody yet"
@@ -198,6 +201,7 @@ class ResponseForm(forms.Form):
             self.fields[self.answer_name(prompt)] = prompt_field(prompt)
         if not response.carried_over:
             del self.fields["confirm"]
+        show_character_counts(self)
 
     @staticmethod
     def answer_name(prompt: EvidencePrompt) -> str:

@@ -8,6 +8,7 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -223,9 +224,13 @@ class Response(models.Model):
         School, null=True, blank=True, on_delete=models.PROTECT, related_name="responses"
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NOT_STARTED)
-    notes = models.TextField(blank=True)
+    # Limits on free text, so no member can make a page or a report render for minutes.
+    notes = models.TextField(blank=True, max_length=10_000, validators=[MaxLengthValidator(10_000)])
     justification = models.TextField(
-        blank=True, help_text="Why the item does not apply to the agency (or school)."
+        blank=True,
+        max_length=4000,
+        validators=[MaxLengthValidator(4000)],
+        help_text="Why the item does not apply to the agency (or school).",
     )
     answers = models.JSONField(default=dict, blank=True)
     owner = models.ForeignKey(

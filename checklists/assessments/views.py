@@ -158,7 +158,7 @@ def assessment_export(request: HttpRequest, slug: str, pk: int, fmt: str) -> Htt
     assessment = get_assessment(request, agency, pk)
     content = exports.assessment_export(assessment=assessment, fmt=fmt, by=request.user)
     if fmt == "csv":
-        response = StreamingHttpResponse(content, content_type="text/csv")
+        response = StreamingHttpResponse(content, content_type="text/csv; charset=utf-8")
     else:
         response = JsonResponse(content, json_dumps_params={"indent": 2})
     filename = f"muster-{agency.slug}-assessment-{assessment.pk}.{fmt}"

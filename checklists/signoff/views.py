@@ -15,6 +15,7 @@ from django_ratelimit.decorators import ratelimit
 
 from accounts.access import get_agency
 from accounts.audit import client_ip
+from accounts.lockout import password_confirm
 from checklists.assessments import scoring
 from checklists.assessments.access import get_assessment
 from checklists.assessments.forms import add_service_errors
@@ -65,6 +66,10 @@ def assessment_sign_off(request: HttpRequest, slug: str, pk: int) -> HttpRespons
     )
     if request.method == "POST" and form.is_valid():
         try:
+            # Counted and audited as a sign-in would be: no unthrottled password oracle.
+            password_confirm(
+                request, user=request.user, password=form.cleaned_data["password"], act="sign-off"
+            )
             services.assessment_sign_off(
                 assessment=assessment, by=request.user, **form.cleaned_data
             )
@@ -186,7 +191,7 @@ def report_retry(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 def _client_address(group: str, request: HttpRequest) -> str:
     """Whom the verify page's rate limit counts: the client address as the sign-in lockout reads
-    it (TRUSTED_PROXY_COUNT), an IPv6 client by its /64, which one household or host holds."""
+    it (TRUSTED_PROXIES), an IPv6 client by its /64, which one household or host holds."""
     address = client_ip(request)
     if address is None:
         return "unknown"

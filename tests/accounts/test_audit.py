@@ -398,7 +398,7 @@ def test_csv_export_holds_the_filtered_events_with_formulas_neutralised(
     )
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
 
-    assert response["Content-Type"] == "text/csv"
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert [(r["action"], r["email"]) for r in rows] == [("login_failed", "'=cmd|'/c calc'!A1")]
     exported = the_event(A.AUDIT_LOG_EXPORTED)
     assert (exported.agency, exported.actor, exported.details) == (

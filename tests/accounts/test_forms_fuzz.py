@@ -24,6 +24,7 @@ from tests.helpers import (
     field,
     form_data,
     hostile_text,
+    invitation_opened,
     mostly_valid,
     rolled_back,
 )
@@ -98,9 +99,7 @@ def test_invitation_accept_takes_hostile_input(client, agency, lead, post, token
         _, real = invitation_create(
             agency=agency, email="new@harbor.example", access="viewer", invited_by=lead
         )
-        reply = client.post(
-            reverse("invitation_accept", args=[real if token == "TOKEN" else token]), post
-        )
+        reply = client.post(invitation_opened(client, real if token == "TOKEN" else token), post)
         assert_fine(reply)
         user = User.objects.filter(email="new@harbor.example").first()
         if reply.status_code == 302:

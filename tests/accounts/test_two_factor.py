@@ -310,3 +310,93 @@ def test_turning_it_on_and_wrong_codes_are_in_the_audit_log(client, agency, lead
     assert AuditEvent.objects.filter(agency=agency, action=A.TWO_FACTOR_ENABLED).count() == 1
     failed = AuditEvent.objects.get(agency=agency, action=A.TWO_FACTOR_FAILED)
     assert failed.target_id == str(lead.pk)
+
+
+# What the audit log says about each step of signing in.
+
+
+def sign_in_story(agency) -> list[tuple[str, str]]:
+    events = AuditEvent.objects.filter(agency=agency).exclude(
+        action=AuditEvent.Action.TWO_FACTOR_ENABLED
+    )
+    return [(e.action, e.summary) for e in events.order_by("at", "pk")]
+
+
+def test_signed_in_is_recorded_only_after_the_code(client, agency, lead, enrolled):
+    enrolled(lead)
+    sign_in(client, lead)
+    A = AuditEvent.Action
+
+    assert sign_in_story(agency) == [
+        (
+            A.PASSWORD_ACCEPTED,
+            f"{lead.email}'s password was accepted; awaiting their two-factor code",
+        )
+    ]
+    enter_code(client, next_code(lead))
+    assert sign_in_story(agency)[-1] == (A.LOGIN, f"{lead.email} signed in with a two-factor code")
+    assert AuditEvent.objects.get(action=A.PASSWORD_ACCEPTED).get_action_display() == (
+        "Password accepted, awaiting code"
+    )
+
+
+def test_a_wrong_code_reads_as_not_signed_in(client, agency, lead, enrolled):
+    enrolled(lead)
+    sign_in(client, lead)
+    enter_code(client, "000000" if next_code(lead) != "000000" else "111111")
+
+    assert [action for action, _ in sign_in_story(agency)] == [
+        AuditEvent.Action.PASSWORD_ACCEPTED,
+        AuditEvent.Action.TWO_FACTOR_FAILED,
+    ]
+    assert sign_in_story(agency)[-1][1].endswith(": not signed in")
+
+
+def test_a_recovery_code_sign_in_says_so(client, agency, lead, enrolled):
+    codes = enrolled(lead)
+    sign_in(client, lead)
+    enter_code(client, codes[0])
+
+    assert sign_in_story(agency)[-1] == (
+        AuditEvent.Action.LOGIN,
+        f"{lead.email} signed in with a recovery code",
+    )
+
+
+def test_without_two_factor_the_password_alone_is_signed_in(client, agency, viewer):
+    sign_in(client, viewer)
+
+    assert sign_in_story(agency) == [(AuditEvent.Action.LOGIN, f"{viewer.email} signed in")]
+
+
+def test_where_set_up_is_required_signed_in_waits_for_it(client, agency, viewer):
+    agency.require_two_factor = True
+    agency.save()
+    sign_in(client, viewer)
+    A = AuditEvent.Action
+    assert [action for action, _ in sign_in_story(agency)] == [A.PASSWORD_ACCEPTED]
+
+    client.get(reverse("two_factor_settings"))
+    client.post(
+        reverse("two_factor_settings"), {"code": code_for(client.session["two_factor_setup_key"])}
+    )
+
+    assert sign_in_story(agency)[-1][0] == A.LOGIN
+
+
+def test_the_password_to_turn_it_off_counts_toward_the_lockout_and_is_audited(
+    client, agency, lead, enrolled
+):
+    codes = enrolled(lead)
+    sign_in(client, lead)
+    enter_code(client, next_code(lead))
+
+    answers = [
+        client.post(reverse("two_factor_disable"), {"password": f"guess-{n}", "code": codes[0]})
+        for n in range(5)
+    ]
+
+    assert "Too many wrong passwords" in str(answers[-1].context["form"].errors["password"])
+    refused = AuditEvent.objects.filter(action=AuditEvent.Action.PASSWORD_REFUSED)
+    assert refused.count() == 5
+    assert TOTPDevice.objects.filter(user=lead).exists()

@@ -4,11 +4,12 @@ import re
 
 import pytest
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 from accounts import services
 from accounts.models import User
-from tests.helpers import PASSWORD
+from tests.helpers import PASSWORD, invitation_opened
 
 
 def test_sign_in_with_email_and_land_on_the_agency(client, agency, lead):
@@ -42,6 +43,26 @@ def test_password_reset_round_trip(client, lead):
     assert signed_in.status_code == 302
 
 
+def test_the_reset_link_swaps_its_token_for_the_session_and_a_clean_url(client, lead):
+    client.post(reverse("password_reset"), {"email": lead.email})
+    link = re.search(r"http://testserver(/accounts/reset/\S+/)", mail.outbox[0].body).group(1)
+    token = link.rstrip("/").rsplit("/", 1)[1]
+
+    opened = client.get(link)
+    form_page = client.get(opened.url)
+    new = {"new_password1": "a-new-long-passphrase", "new_password2": "a-new-long-passphrase"}
+    client.post(opened.url, new)
+    reused = Client().get(link, follow=True)
+
+    assert opened.status_code == 302
+    assert token not in opened.url
+    assert "new_password1" in form_page.content.decode()
+    lead.refresh_from_db()
+    assert lead.check_password("a-new-long-passphrase")
+    assert "already been used or has expired" in reused.content.decode()
+    assert "new_password1" not in reused.content.decode()
+
+
 def test_sign_out_is_a_post(client_for, lead):
     client = client_for(lead)
 
@@ -73,7 +94,7 @@ def test_accepting_an_invitation_refuses_a_weak_password(client, agency, lead, w
     )
 
     response = client.post(
-        reverse("invitation_accept", args=[token]),
+        invitation_opened(client, token),
         {"full_name": "Jo Park", "password1": weak, "password2": weak},
     )
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import Invitation, Membership, Role, User
 from tests.factories import MembershipFactory, UserFactory
+from tests.helpers import PASSWORD
 
 
 @pytest.fixture
@@ -27,6 +28,11 @@ def invite(client, agency, **data):
 
 def invitation_link() -> str:
     return re.search(r"https?://\S+/invitations/\S+/", mail.outbox[-1].body).group(0)
+
+
+def opened(client, link: str) -> str:
+    """Open the emailed link as a browser does: the page it leads to, without the token."""
+    return client.get(link).url
 
 
 def test_lead_invites_and_the_new_person_joins_with_access_roles_and_schools(
@@ -47,7 +53,7 @@ def test_lead_invites_and_the_new_person_joins_with_access_roles_and_schools(
     client.logout()
 
     response = client.post(
-        link,
+        opened(client, link),
         {
             "full_name": "Jo Park",
             "job_title": "SRO",
@@ -76,11 +82,11 @@ def test_invitation_link_works_once(
         "password1": "a-long-passphrase-9",
         "password2": "a-long-passphrase-9",
     }
-    client.post(link, data)
+    client.post(opened(client, link), data)
     client.logout()
 
-    assert client.get(link).status_code == 410
-    assert client.post(link, data).status_code == 410
+    assert client.get(link, follow=True).status_code == 410
+    assert client.post(opened(client, link), data).status_code == 410
     assert User.objects.filter(email="new.sro@harbor.example").count() == 1
 
 
@@ -92,7 +98,7 @@ def test_expired_invitation_is_refused(
     Invitation.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
     client.logout()
 
-    response = client.get(invitation_link())
+    response = client.get(invitation_link(), follow=True)
 
     assert response.status_code == 410
     assert "no longer works" in response.content.decode()
@@ -106,7 +112,8 @@ def test_weak_password_is_refused_beside_the_field_and_nothing_is_created(
     client.logout()
 
     response = client.post(
-        invitation_link(), {"full_name": "Jo", "password1": "password", "password2": "password"}
+        opened(client, invitation_link()),
+        {"full_name": "Jo", "password1": "password", "password2": "password"},
     )
 
     assert response.status_code == 200
@@ -126,8 +133,9 @@ def test_existing_user_accepts_after_signing_in(
     link = invitation_link()
     client = client_for(person)
 
-    assert "Join Harbor City Police Department" in client.get(link).content.decode()
-    client.post(link)
+    page = opened(client, link)
+    assert "Join Harbor City Police Department" in client.get(page).content.decode()
+    client.post(page)
 
     assert person.memberships.get(agency=agency).access == "editor"
     assert person.memberships.count() == 2
@@ -140,7 +148,8 @@ def test_someone_else_signed_in_cannot_take_the_invitation(
         invite(client_for(lead), agency)
     link = invitation_link()
 
-    response = client_for(viewer).post(link)
+    signed_in = client_for(viewer)
+    response = signed_in.post(opened(signed_in, link))
 
     assert response.status_code == 400
     assert "was sent to new.sro@harbor.example" in response.content.decode()
@@ -284,3 +293,57 @@ def test_people_page_queries_do_not_grow_with_people(
     add_people(10)
 
     assert count_queries(lambda: client.get(url)) == one
+
+
+def test_the_invitation_link_swaps_its_token_for_the_session_and_a_clean_url(
+    client_for, client, agency, lead, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(client_for(lead), agency)
+    link = invitation_link()
+    token = link.rstrip("/").rsplit("/", 1)[1]
+    client.logout()
+
+    response = client.get(link)
+
+    assert response.status_code == 302
+    assert response.url == reverse("invitation_accept")
+    assert token not in response.url
+    page = client.get(response.url)
+    assert page.status_code == 200
+    assert token not in page.content.decode()  # nor in any link or form action on the page
+
+
+def test_an_invalid_token_fails_plainly_on_the_clean_page(client, db):
+    response = client.get(reverse("invitation_link", args=["made-up-token"]), follow=True)
+
+    assert response.redirect_chain == [(reverse("invitation_accept"), 302)]
+    assert response.status_code == 410
+    assert "no longer works" in response.content.decode()
+
+
+def test_the_clean_page_without_an_opened_link_is_refused(client, db):
+    assert client.get(reverse("invitation_accept")).status_code == 410
+
+
+def test_a_person_with_an_account_opens_the_link_signs_in_and_comes_back_to_accept(
+    client_for, client, agency, lead, other_agency, django_capture_on_commit_callbacks
+):
+    person = MembershipFactory(
+        agency=other_agency, user=UserFactory(email="new.sro@harbor.example")
+    ).user
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(client_for(lead), agency, access="editor")
+    link = invitation_link()
+    client.logout()
+
+    page = client.get(opened(client, link))
+    assert "Sign in to accept" in page.content.decode()
+    signed_in = client.post(
+        f"{reverse('login')}?next={reverse('invitation_accept')}",
+        {"username": person.email, "password": PASSWORD},
+    )
+    assert signed_in.url == reverse("invitation_accept")  # the token is still in the session
+    client.post(signed_in.url)
+
+    assert person.memberships.get(agency=agency).access == "editor"

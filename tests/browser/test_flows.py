@@ -265,3 +265,18 @@ def test_lead_reads_and_filters_the_audit_log(session, agency, lead, editor):
     expect(page.get_by_text("Choose a date on or after the start date.")).to_be_visible()
     chief.errors = [e for e in chief.errors if "status of 400" not in e]
     chief.check()
+
+
+def test_a_text_box_counts_its_characters_as_they_are_typed(session, agency, editor, assessment):
+    editor_session = session(editor.email)
+    target = assessment.responses.get(item__code="LER-20")
+
+    page = editor_session.visit(f"/agencies/{agency.slug}/responses/{target.pk}/")
+    notes = page.get_by_label("Notes")
+    notes.fill("Tabletop held with the district")
+
+    expect(page.locator('[data-count-of="id_notes"]')).to_have_text("31")
+    expect(notes).to_have_attribute("maxlength", "10000")
+    assert "of 10,000 characters" in notes.evaluate(
+        "box => document.getElementById(box.getAttribute('aria-describedby')).textContent"
+    )

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from io import StringIO
 
-from django.core.management import call_command
+import pytest
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from accounts.models import Agency, Membership, School, User
@@ -10,7 +11,7 @@ from accounts.models import Agency, Membership, School, User
 
 def seed() -> str:
     out = StringIO()
-    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", "--force", stdout=out)  # the test settings have DEBUG off
     return out.getvalue()
 
 
@@ -51,3 +52,20 @@ def test_second_run_changes_nothing(catalog_version):
 
     assert counts() == before
     assert "up to date" in output
+
+
+def test_seed_demo_is_refused_on_a_server_with_debug_off(db, settings):
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="--force"):
+        call_command("seed_demo", stdout=StringIO())
+
+    assert counts() == (0, 0, 0, 0)
+
+
+def test_seed_demo_runs_with_debug_on(catalog_version, settings):
+    settings.DEBUG = True
+
+    call_command("seed_demo", stdout=StringIO())
+
+    assert Agency.objects.filter(slug="harbor-city-pd").exists()

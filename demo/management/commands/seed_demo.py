@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.models import Agency, Membership, Role, School, User
@@ -75,11 +76,24 @@ DEMO = (
 class Command(BaseCommand):
     help = (
         "Create the demo agencies, schools and people (one per access level) if they are "
-        "missing. Running it again changes nothing."
+        "missing. Running it again changes nothing. Refused with DEBUG off unless --force."
     )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Seed even with DEBUG off (a demo server): the demo logins share one password.",
+        )
 
     @transaction.atomic
     def handle(self, *args, **options) -> None:
+        # The demo people all have the password printed below: never on a real server by mistake.
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError(
+                "DEBUG is off: this looks like a real server, and the demo people's password is "
+                "public. Run with --force to seed it anyway."
+            )
         roles = {role.slug: role for role in Role.objects.all()}
         created = 0
         for demo in DEMO:

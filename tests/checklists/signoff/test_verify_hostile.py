@@ -252,7 +252,7 @@ def test_past_the_rate_an_address_gets_429_and_another_address_still_200(client,
 def test_the_rate_counts_the_address_our_proxy_saw_not_what_the_client_wrote(
     client, rate_limited, settings
 ):
-    settings.TRUSTED_PROXY_COUNT = 1
+    settings.TRUSTED_PROXIES = ["10.0.0.2"]
 
     def through_proxy(client_address: str, claimed: str):
         forwarded = f"{claimed}, {client_address}"

@@ -6,8 +6,11 @@ from __future__ import annotations
 import io
 import re
 
+from django.test import Client
+from django.urls import reverse
 from pypdf import PdfReader
 
+from accounts.models import AuditEvent
 from checklists.assessments.services import assessment_start
 from checklists.models import Assessment, Report, Response, SignOff
 from checklists.signoff.pdf import SNAPSHOT_NAME
@@ -188,3 +191,28 @@ def test_a_signed_report_lost_from_storage_is_a_404_not_a_crash(
     response = client_for(lead).get(url("report_download", agency, report.pk))
 
     assert response.status_code == 404
+
+
+def test_wrong_sign_off_passwords_are_audited_and_count_toward_the_sign_in_lockout(
+    client, client_for, agency, complete_assessment, lead, editor
+):
+    assessment_submit(assessment=complete_assessment, by=editor)
+    page = url("assessment_sign_off", agency, complete_assessment.pk)
+    data = {"typed_name": "Dana Whitfield", "typed_title": "Chief", "attest": "on"}
+    signer = client_for(lead)
+
+    wrong = [signer.post(page, data | {"password": f"guess-{n}"}) for n in range(5)]
+    right = signer.post(page, data | {"password": PASSWORD})
+
+    assert [w.context["form"].errors["password"] for w in wrong[:4]] == [
+        ["That is not your password."]
+    ] * 4
+    for refused in (wrong[4], right):
+        assert refused.status_code == 200
+        assert "Too many wrong passwords" in refused.context["form"].errors["password"][0]
+    assert not SignOff.objects.exists()
+    refusals = AuditEvent.objects.filter(action=AuditEvent.Action.PASSWORD_REFUSED)
+    assert refusals.count() == 5
+    assert {(e.agency, e.actor) for e in refusals} == {(agency, lead)}
+    sign_in = Client().post(reverse("login"), {"username": lead.email, "password": PASSWORD})
+    assert sign_in.status_code == 429
