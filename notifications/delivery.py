@@ -68,7 +68,7 @@ def notices_queue(*, now: datetime) -> int:
     for notification in rows:
         groups[notification.user_id, notification.kind].append(notification)
     messages = [
-        _notice_message(group)
+        _notice_message(group, now)
         for (user_id, kind), group in groups.items()
         if _emails(preferences.get(user_id), kind) and group[0].user.is_active
     ]
@@ -85,7 +85,7 @@ def _emails(preference: Preference | None, kind: str) -> bool:
     return preference is None or preference.emails(kind)
 
 
-def _notice_message(group: list[Notification]) -> Message:
+def _notice_message(group: list[Notification], now: datetime) -> Message:
     first, kind = group[0], Kind(group[0].kind)
     subject = first.title if len(group) == 1 else f"{len(group)} new: {kind.label.lower()}"
     return message_build(
@@ -95,6 +95,7 @@ def _notice_message(group: list[Notification]) -> Message:
         subject=f"Muster: {subject}",
         template="notifications/email/notices",
         context={"notifications": group},
+        now=now,
     )
 
 

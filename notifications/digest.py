@@ -39,7 +39,7 @@ def digests_queue(*, now: datetime) -> int:
     due = [m for m in memberships if m.user_id in keys]
     sections = _sections(due, now)
     users = {m.user_id: m.user for m in due}
-    messages = [_digest(users[u], keys[u], sections.get(u, [])) for u in keys]
+    messages = [_digest(users[u], keys[u], sections.get(u, []), now) for u in keys]
     with transaction.atomic():
         Message.objects.bulk_create(messages, ignore_conflicts=True)
     return sum(m.state == Message.State.QUEUED for m in messages)
@@ -83,7 +83,7 @@ def _sections(due: list[Membership], now: datetime) -> dict[int, list[registry.S
     return {u: sorted(s, key=lambda section: section.order) for u, s in sections.items()}
 
 
-def _digest(user: User, key: str, sections: list[registry.Section]) -> Message:
+def _digest(user: User, key: str, sections: list[registry.Section], now: datetime) -> Message:
     if not sections:
         return Message(
             user=user, kind=Kind.DIGEST, key=key, to=user.email, state=Message.State.SKIPPED
@@ -97,4 +97,5 @@ def _digest(user: User, key: str, sections: list[registry.Section]) -> Message:
         subject=f"Muster: your {period} digest, {count} thing{'s' if count != 1 else ''} to look at",
         template="notifications/email/digest",
         context={"sections": sections, "period": period},
+        now=now,
     )

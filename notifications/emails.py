@@ -31,7 +31,9 @@ def email_context(user: User, kind: str) -> dict:
     }
 
 
-def message_build(*, user: User, kind: str, key: str, subject: str, template: str, context: dict):
+def message_build(
+    *, user: User, kind: str, key: str, subject: str, template: str, context: dict, now
+) -> Message:
     """A queued Message rendered from `template`.txt and .html, with the unsubscribe link."""
     context = email_context(user, kind) | context
     return Message(
@@ -42,4 +44,6 @@ def message_build(*, user: User, kind: str, key: str, subject: str, template: st
         subject=" ".join(subject.split())[:300],
         text=render_to_string(f"{template}.txt", context),
         html=render_to_string(f"{template}.html", context),
+        created_at=now,
+        next_attempt_at=now,
     )
