@@ -45,7 +45,8 @@ def notification_read_all(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def notification_preferences(request: HttpRequest) -> HttpResponse:
     preference = services.preference_of(request.user)
-    form = PreferenceForm(request.POST or None, instance=preference)
+    data = request.POST if request.method == "POST" else None
+    form = PreferenceForm(data, instance=preference)
     if request.method == "POST" and form.is_valid():
         services.preference_update(
             user=request.user,

@@ -49,7 +49,8 @@ def test_three_assignments_make_one_email_with_every_item(assessment, lead, edit
     for row in rows:
         assert f"http://127.0.0.1:8000{row.get_absolute_url()}" in email.body
     html, mimetype = email.alternatives[0]
-    assert mimetype == "text/html" and rows[0].item.code in html
+    assert mimetype == "text/html"
+    assert rows[0].item.code in html
 
 
 def test_an_email_carries_one_click_unsubscribe_headers_that_work(client, assessment, lead, editor):
@@ -60,7 +61,9 @@ def test_an_email_carries_one_click_unsubscribe_headers_that_work(client, assess
     link = email.extra_headers["List-Unsubscribe"].strip("<>")
     assert email.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     # What a mail client does for the button: POST, no cookie, no CSRF token.
-    response = client.post(link.removeprefix("http://127.0.0.1:8000"), {"List-Unsubscribe": "One-Click"})
+    response = client.post(
+        link.removeprefix("http://127.0.0.1:8000"), {"List-Unsubscribe": "One-Click"}
+    )
 
     assert response.status_code == 200
     assign(assessment, lead, editor, count=2)
@@ -136,7 +139,10 @@ def free_port() -> int:
 def point_mail_at(settings, port: int) -> None:
     backend = "django.core.mail.backends.smtp.EmailBackend"
     settings.MAILERS = {
-        "default": {"BACKEND": backend, "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 5}}
+        "default": {
+            "BACKEND": backend,
+            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 5},
+        }
     }
 
 
@@ -164,7 +170,8 @@ def test_a_server_that_is_down_leaves_the_mail_queued_then_sends_it_once(
 
     message = Message.objects.get()
     assert (outcome.sent, outcome.retried) == (0, 1)
-    assert message.state == Message.State.QUEUED and message.attempts == 1
+    assert message.state == Message.State.QUEUED
+    assert message.attempts == 1
     assert message.next_attempt_at == now + timedelta(minutes=1)
     assert "ConnectionRefusedError" in message.last_error
     assert send_due(now=now + timedelta(seconds=30)).retried == 0  # backing off

@@ -34,7 +34,9 @@ def _two_coasts(catalog_version):
     people = {}
     for zone, name in [("America/Los_Angeles", "pacific"), ("America/New_York", "eastern")]:
         agency = AgencyFactory(slug=name, name=f"{name.title()} PD", time_zone=zone)
-        lead = MembershipFactory(agency=agency, access="lead", user__email=f"lead@{name}.example").user
+        lead = MembershipFactory(
+            agency=agency, access="lead", user__email=f"lead@{name}.example"
+        ).user
         coordinator = MembershipFactory(
             agency=agency, access="editor", user__email=f"coord@{name}.example"
         ).user
@@ -82,7 +84,9 @@ def test_a_digest_lists_the_items_due_within_a_week_and_is_sent_once(two_coasts)
     body = digests()["coord@eastern.example"]
     assert len(digests_to("coord@eastern.example")) == 1
     assert "Your items due within 7 days or overdue" in body
-    assert "LER-01" in body and "LER-02" in body and "due Dec 5" in body
+    assert "LER-01" in body
+    assert "LER-02" in body
+    assert "due Dec 5" in body
     assert "Unsubscribe from the digest: http://127.0.0.1:8000/notifications/unsubscribe/" in body
 
 
@@ -106,7 +110,8 @@ def test_an_empty_digest_is_not_sent(two_coasts, catalog_version):
 
     assert "viewer@eastern.example" not in digests()
     logged = Message.objects.get(user=viewer, kind=Kind.DIGEST)
-    assert logged.state == Message.State.SKIPPED and logged.key == "daily:2026-12-02"
+    assert logged.state == Message.State.SKIPPED
+    assert logged.key == "daily:2026-12-02"
 
 
 def test_a_weekly_digest_comes_on_monday_and_once_a_week(two_coasts):
@@ -120,7 +125,8 @@ def test_a_weekly_digest_comes_on_monday_and_once_a_week(two_coasts):
     send_due(now=at(2026, 12, 2, 13, 0))  # Wednesday
 
     sent = digests_to("coord@eastern.example")
-    assert len(sent) == 1 and "weekly digest" in sent[0].subject
+    assert len(sent) == 1
+    assert "weekly digest" in sent[0].subject
 
 
 def test_no_digest_for_someone_who_chose_never(two_coasts):
@@ -132,9 +138,7 @@ def test_no_digest_for_someone_who_chose_never(two_coasts):
     assert "coord@eastern.example" not in digests()
 
 
-def test_the_queries_of_a_run_do_not_grow_with_the_number_of_people(
-    catalog_version, count_queries
-):
+def test_the_queries_of_a_run_do_not_grow_with_the_number_of_people(catalog_version, count_queries):
     def agency_of(size: int, slug: str) -> None:
         agency = AgencyFactory(slug=slug, time_zone="America/New_York")
         lead = MembershipFactory(agency=agency, access="lead").user

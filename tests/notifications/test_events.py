@@ -33,8 +33,12 @@ def test_bulk_assignment_tells_the_new_owner_of_each_item(assessment, lead, edit
 
 def test_assigning_again_to_the_same_owner_tells_nobody_twice(assessment, lead, editor):
     row = assessment.responses.filter(school=None).first()
-    responses_assign(assessment=assessment, responses=[row], owner=editor, target_date=None, by=lead)
-    responses_assign(assessment=assessment, responses=[row], owner=editor, target_date=None, by=lead)
+    responses_assign(
+        assessment=assessment, responses=[row], owner=editor, target_date=None, by=lead
+    )
+    responses_assign(
+        assessment=assessment, responses=[row], owner=editor, target_date=None, by=lead
+    )
 
     assert len(told(editor, Kind.ASSIGNED)) == 1
 
@@ -67,15 +71,19 @@ def test_submission_tells_the_leads_and_return_tells_the_submitter(
 
     assert [n.kind for n in told(lead)] == [Kind.SUBMITTED]
     assert "/review/" in told(lead)[0].url
-    assert told(viewer) == [] and told(editor) == []
+    assert told(viewer) == []
+    assert told(editor) == []
 
     assessment_return(assessment=complete_assessment, by=lead)
 
     returned = told(editor, Kind.RETURNED)
-    assert len(returned) == 1 and "returned to you" in returned[0].title
+    assert len(returned) == 1
+    assert "returned to you" in returned[0].title
 
 
-def test_sign_off_tells_every_other_member_with_the_report_link(complete_assessment, lead, editor, sro, viewer):
+def test_sign_off_tells_every_other_member_with_the_report_link(
+    complete_assessment, lead, editor, sro, viewer
+):
     sign(complete_assessment, lead)
 
     for person in (editor, sro, viewer):
@@ -85,11 +93,13 @@ def test_sign_off_tells_every_other_member_with_the_report_link(complete_assessm
 
 
 def test_an_accepted_invitation_tells_the_lead_who_sent_it(agency, lead):
-    invitation, token = invitation_create(
+    _invitation, token = invitation_create(
         agency=agency, email="new@harbor.example", access="editor", roles=[], schools=[],
         invited_by=lead,
     )  # fmt: skip
-    invitation_accept(token=token, user=UserFactory(email="new@harbor.example", full_name="Ana Ruiz"))
+    invitation_accept(
+        token=token, user=UserFactory(email="new@harbor.example", full_name="Ana Ruiz")
+    )
 
     (notice,) = told(lead, Kind.INVITATION_ACCEPTED)
     assert notice.title == "Ana Ruiz accepted your invitation to Harbor City Police Department"
