@@ -4,13 +4,10 @@ the address, one that answers "try later", one that is not there and one that go
 
 from __future__ import annotations
 
-import socket
-from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from aiosmtpd.controller import Controller
 from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
@@ -20,6 +17,7 @@ from notifications.delivery import send_due
 from notifications.models import Kind, Message
 from notifications.services import preference_update
 from tests.factories import MembershipFactory
+from tests.helpers import Inbox, free_port, point_mail_at
 
 pytestmark = pytest.mark.django_db
 
@@ -93,57 +91,6 @@ def test_a_muted_kind_is_not_emailed_but_others_are(assessment, lead, editor, co
 
 
 # A real SMTP server ----------------------------------------------------------------------------
-
-
-class Inbox:
-    """An aiosmtpd handler: accepts, refuses the address, or says "try later"."""
-
-    def __init__(self, rcpt: str = "250 OK", data: str = "250 OK") -> None:
-        self.rcpt, self.data, self.received = rcpt, data, []
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if self.rcpt.startswith("250"):
-            envelope.rcpt_tos.append(address)
-        return self.rcpt
-
-    async def handle_DATA(self, server, session, envelope):
-        if self.data.startswith("250"):
-            self.received.append(envelope)
-        return self.data
-
-
-@pytest.fixture
-def smtp(settings):
-    """Start a real SMTP server on 127.0.0.1 with a handler; Muster's mail goes to it."""
-    servers = []
-
-    def start(handler: Inbox, port: int = 0) -> Controller:
-        controller = Controller(handler, hostname="127.0.0.1", port=port or free_port())
-        controller.start()
-        servers.append(controller)
-        point_mail_at(settings, controller.port)
-        return controller
-
-    yield start
-    for controller in servers:
-        with suppress(AssertionError, RuntimeError):  # one a test stopped itself
-            controller.stop()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def point_mail_at(settings, port: int) -> None:
-    backend = "django.core.mail.backends.smtp.EmailBackend"
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": backend,
-            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 5},
-        }
-    }
 
 
 def test_mail_goes_through_a_real_smtp_server(smtp, assessment, lead, editor):
