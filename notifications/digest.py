@@ -14,13 +14,17 @@ from notifications.emails import message_build
 from notifications.models import Kind, Message, Preference
 
 DEFAULT = Preference(digest=Preference.Digest.DAILY, digest_hour=7)
+# A digest goes out from the person's hour for this many hours: a run missed at 07:00 is made up
+# by the next, but nobody gets their morning digest at night.
+WINDOW_HOURS = 4
 
 
 def digests_queue(*, now: datetime) -> int:
     """Queue the digests due at `now`; returns how many have something to tell.
 
-    A digest is due from the person's hour on, once per local day (or ISO week), so a run that
-    was missed is made up by the next. One with nothing in it is logged as skipped, not sent.
+    A digest is due in the WINDOW_HOURS from the person's hour, once per local day (a weekly one
+    on Mondays), so a missed run is made up by the next. One with nothing in it is logged as
+    skipped, not sent.
     """
     memberships = list(
         Membership.objects.filter(user__is_active=True)
@@ -66,9 +70,13 @@ def _due_keys(memberships: list[Membership], now: datetime) -> dict[int, str]:
 
 
 def _key(chosen: Preference, local: datetime) -> str:
-    if not chosen.emails(Kind.DIGEST) or local.hour < chosen.digest_hour:
+    if not chosen.emails(Kind.DIGEST):
+        return ""
+    if not chosen.digest_hour <= local.hour < chosen.digest_hour + WINDOW_HOURS:
         return ""
     if chosen.digest == Preference.Digest.WEEKLY:
+        if local.weekday() != 0:
+            return ""
         year, week, _ = local.isocalendar()
         return f"weekly:{year}-W{week:02}"
     return f"daily:{local.date().isoformat()}"

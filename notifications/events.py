@@ -40,7 +40,8 @@ def on_response_history(sender, instance, history_instance, **kwargs) -> None:
         agency=assessment.agency,
         kind=Kind.ASSIGNED,
         key=f"response:{instance.pk}:owner:{instance.owner_id}:v{instance.version}",
-        title=f"{instance.item.code} {instance.item.title}{where} is yours ({assessment}{due})",
+        title=f"Assigned to you: {instance.item.code} {instance.item.title}{where} "
+        f"({assessment}{due})",
         url=instance.get_absolute_url(),
     )
 

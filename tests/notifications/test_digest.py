@@ -78,7 +78,7 @@ def test_each_coast_gets_its_digest_at_seven_in_the_morning_there(two_coasts):
 def test_a_digest_lists_the_items_due_within_a_week_and_is_sent_once(two_coasts):
     send_due(now=at(2026, 12, 2, 12, 0))
     send_due(now=at(2026, 12, 2, 12, 1))
-    with time_machine.travel(at(2026, 12, 2, 18, 0)):
+    with time_machine.travel(at(2026, 12, 2, 15, 30)):  # 10:30 Eastern, still the morning
         send_due()
 
     body = digests()["coord@eastern.example"]
@@ -127,6 +127,12 @@ def test_a_weekly_digest_comes_on_monday_and_once_a_week(two_coasts):
     sent = digests_to("coord@eastern.example")
     assert len(sent) == 1
     assert "weekly digest" in sent[0].subject
+
+
+def test_a_digest_missed_in_the_morning_is_not_sent_at_night(two_coasts):
+    send_due(now=at(2026, 12, 3, 0, 0))  # 19:00 Eastern, 16:00 Pacific
+
+    assert digests() == {}
 
 
 def test_no_digest_for_someone_who_chose_never(two_coasts):

@@ -28,7 +28,7 @@ def test_bulk_assignment_tells_the_new_owner_of_each_item(assessment, lead, edit
     notices = told(editor, Kind.ASSIGNED)
     assert len(notices) == 3
     assert {n.url for n in notices} == {r.get_absolute_url() for r in rows}
-    assert all("is yours" in n.title for n in notices)
+    assert all(n.title.startswith("Assigned to you: ") for n in notices)
 
 
 def test_assigning_again_to_the_same_owner_tells_nobody_twice(assessment, lead, editor):
