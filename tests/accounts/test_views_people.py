@@ -284,3 +284,26 @@ def test_people_page_queries_do_not_grow_with_people(
     add_people(10)
 
     assert count_queries(lambda: client.get(url)) == one
+
+
+def test_a_lead_sets_the_agencys_time_zone(client_for, agency, lead):
+    response = client_for(lead).post(
+        reverse("agency_settings", args=[agency.slug]),
+        {"name": agency.name, "jurisdiction": "", "state": "", "time_zone": "America/Los_Angeles"},
+    )
+
+    assert response.status_code == 302
+    agency.refresh_from_db()
+    assert agency.time_zone == "America/Los_Angeles"
+    assert str(agency.zone) == "America/Los_Angeles"
+
+
+def test_an_unknown_time_zone_is_refused_beside_its_field(client_for, agency, lead):
+    response = client_for(lead).post(
+        reverse("agency_settings", args=[agency.slug]),
+        {"name": agency.name, "jurisdiction": "", "state": "", "time_zone": "Mars/Olympus"},
+    )
+
+    assert "time_zone" in response.context["form"].errors
+    agency.refresh_from_db()
+    assert agency.time_zone == "America/New_York"
