@@ -75,6 +75,7 @@ screenshots: install chromium
 
 bench: install runtime-packages
 	$(PY) bench/run.py
+	$(PY) bench/notifications.py
 
 # Needs a PostgreSQL server where the muster role may create databases (LOADTEST_POSTGRES).
 loadtest: install

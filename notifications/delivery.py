@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -136,8 +136,14 @@ def _send_batch(batch: list[Message], now: datetime, outcome: Outcome) -> None:
     finally:
         with suppress(OSError, smtplib.SMTPException):
             server.close()
-    fields = ["state", "attempts", "next_attempt_at", "claim", "last_error", "sent_at"]
-    Message.objects.bulk_update(batch, fields)
+    # The usual case in one UPDATE; only the failures are written row by row.
+    sent = [m.pk for m in batch if m.state == Message.State.SENT]
+    Message.objects.filter(pk__in=sent).update(
+        state=Message.State.SENT, sent_at=now, attempts=F("attempts") + 1, claim="", last_error=""
+    )
+    failed = [m for m in batch if m.state != Message.State.SENT]
+    fields = ["state", "attempts", "next_attempt_at", "claim", "last_error"]
+    Message.objects.bulk_update(failed, fields)
     for user_id, reason in bounced.items():
         User.objects.filter(pk=user_id).update(
             email_undeliverable_at=now, email_undeliverable_reason=reason[:300]
