@@ -148,6 +148,11 @@ def _send_batch(batch: list[Message], now: datetime, outcome: Outcome) -> None:
         User.objects.filter(pk=user_id).update(
             email_undeliverable_at=now, email_undeliverable_reason=reason[:300]
         )
+    # An address that takes mail again is no longer shown as bouncing.
+    delivered = {m.user_id for m in batch if m.state == Message.State.SENT}
+    User.objects.filter(pk__in=delivered, email_undeliverable_at__isnull=False).update(
+        email_undeliverable_at=None, email_undeliverable_reason=""
+    )
 
 
 def _send_one(server, message: Message) -> Exception | None:

@@ -193,3 +193,21 @@ def test_a_server_that_goes_away_mid_run_loses_nothing_and_sends_nothing_twice(
 
     got = sorted(e.rcpt_tos[0] for e in first.received + back.received)
     assert got == sorted(p.email for p in people)
+
+
+def test_an_address_that_takes_mail_again_is_no_longer_shown_as_bouncing(
+    smtp, assessment, lead, editor
+):
+    controller = smtp(Inbox(rcpt="550 5.1.1 No such mailbox"))
+    assign(assessment, lead, editor)
+    send_due()
+    editor.refresh_from_db()
+    assert editor.email_undeliverable_at is not None
+    controller.stop()
+
+    smtp(Inbox(), port=controller.port)
+    assign(assessment, lead, editor, count=2)
+    assert send_due().sent == 1
+
+    editor.refresh_from_db()
+    assert editor.email_undeliverable_at is None
