@@ -43,6 +43,20 @@ def test_assigning_again_to_the_same_owner_tells_nobody_twice(assessment, lead, 
     assert len(told(editor, Kind.ASSIGNED)) == 1
 
 
+def test_an_edit_that_hands_an_item_on_tells_each_new_owner(assessment, lead, editor, viewer):
+    response = response_for(assessment, "LER-02")
+    for owner in (editor, viewer):
+        response.refresh_from_db()
+        response_update(
+            response=response, by=lead, expected_version=response.version,
+            status=response.status, owner=owner,
+        )  # fmt: skip
+
+    assert len(told(editor, Kind.ASSIGNED)) == 1
+    assert len(told(viewer, Kind.ASSIGNED)) == 1
+    assert told(viewer)[0].title.startswith("Assigned to you: LER-02")
+
+
 def test_taking_an_item_on_oneself_is_no_notification(assessment, editor):
     response = response_for(assessment, "LER-02")
     response_update(
