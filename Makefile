@@ -43,6 +43,7 @@ run: demo
 	@trap 'kill 0' EXIT; \
 	$(DEV) $(PY) manage.py db_worker --reload & \
 	$(DEV) $(PY) manage.py recover_reports --every 60 & \
+	$(DEV) $(PY) manage.py send_notifications --every 60 & \
 	$(DEV) $(PY) manage.py runserver 127.0.0.1:8000
 
 # Debian packages the project needs, installed here when absent (never by hand):
@@ -74,6 +75,7 @@ screenshots: install chromium
 
 bench: install runtime-packages
 	$(PY) bench/run.py
+	$(PY) bench/notifications.py
 
 # Needs a PostgreSQL server where the muster role may create databases (LOADTEST_POSTGRES).
 loadtest: install

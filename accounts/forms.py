@@ -164,7 +164,7 @@ class AgencyForm(forms.ModelForm):
 
     class Meta:
         model = Agency
-        fields = ["name", "jurisdiction", "state", "logo", "require_two_factor"]
+        fields = ["name", "jurisdiction", "state", "time_zone", "logo", "require_two_factor"]
 
     def clean_logo(self):
         logo = self.cleaned_data.get("logo")

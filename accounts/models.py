@@ -3,6 +3,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from functools import cached_property
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.serializers.json import DjangoJSONEncoder
@@ -53,6 +54,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         "staff status", default=False, help_text="Can sign in to the Django admin."
     )
     date_joined = models.DateTimeField(default=timezone.now)
+    # Set when the mail server refused this address (notifications.delivery); shown in People.
+    email_undeliverable_at = models.DateTimeField(null=True, blank=True, editable=False)
+    email_undeliverable_reason = models.CharField(max_length=300, blank=True, editable=False)
 
     objects = UserManager()
 
@@ -108,6 +112,19 @@ class Role(models.Model):
         return self.name
 
 
+# The time zones an agency may keep its local time in: the United States' and UTC.
+TIME_ZONES = [
+    ("America/New_York", "Eastern"),
+    ("America/Chicago", "Central"),
+    ("America/Denver", "Mountain"),
+    ("America/Phoenix", "Mountain (Arizona)"),
+    ("America/Los_Angeles", "Pacific"),
+    ("America/Anchorage", "Alaska"),
+    ("Pacific/Honolulu", "Hawaii"),
+    ("UTC", "UTC"),
+]
+
+
 class AgencyQuerySet(models.QuerySet["Agency"]):
     def visible_to(self, user) -> AgencyQuerySet:
         if not user.is_authenticated:
@@ -138,6 +155,12 @@ class Agency(models.Model):
         help_text="Everyone in the agency must confirm each sign-in with a code from an "
         "authenticator app. Those who have not set it up are asked to before anything else.",
     )
+    time_zone = models.CharField(
+        max_length=40,
+        choices=TIME_ZONES,
+        default="America/New_York",
+        help_text="The agency's local time: digests arrive in the morning there.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = AgencyQuerySet.as_manager()
@@ -159,6 +182,10 @@ class Agency(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("agency_detail", kwargs={"slug": self.slug})
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
 
 
 class SchoolQuerySet(models.QuerySet["School"]):

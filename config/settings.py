@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "accounts",
     "checklists",
+    "notifications",
     "demo",
 ]
 
@@ -142,6 +143,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.memberships",
+                "notifications.context_processors.bell",
             ],
         },
     },
@@ -371,6 +373,8 @@ def _mailer(url: str) -> dict:
 
 
 MAILERS = {"default": _mailer(env.str("EMAIL_URL", default="consolemail://"))}
+# Where links in emails and calendar feeds point (they are made outside any request).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Muster <muster@localhost>")
 
 TASKS = {

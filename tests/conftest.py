@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import os
 import tempfile
+from contextlib import suppress
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
 from django.conf import settings
 from hypothesis import HealthCheck, Phase
 from hypothesis import settings as hypothesis_settings
@@ -20,7 +22,14 @@ from checklists.catalog.models import CatalogVersion
 from checklists.catalog.reader import read_catalog
 from checklists.catalog.services import catalog_load
 from tests.factories import AgencyFactory, MembershipFactory, SchoolFactory, UserFactory
-from tests.helpers import PDF_BYTES, SHIPPED_CATALOG, empty_audit_log
+from tests.helpers import (
+    PDF_BYTES,
+    SHIPPED_CATALOG,
+    Inbox,
+    empty_audit_log,
+    free_port,
+    point_mail_at,
+)
 
 # Property-based tests (hostile input): few examples, each a request or a file, and in CI the
 # same examples on every run, so a failure there can be replayed. Examples share one test's
@@ -295,3 +304,22 @@ def _audit_log_emptied_before_flush(request):
     request.getfixturevalue("transactional_db")  # so this teardown runs before the flush
     yield
     empty_audit_log()
+
+
+@pytest.fixture
+def smtp(settings):
+    """Start a real SMTP server on 127.0.0.1 with a handler (helpers.Inbox); Muster's mail goes
+    to it. `smtp(handler, port=...)` starts one again where an earlier one was stopped."""
+    servers = []
+
+    def start(handler: Inbox, port: int = 0) -> Controller:
+        controller = Controller(handler, hostname="127.0.0.1", port=port or free_port())
+        controller.start()
+        servers.append(controller)
+        point_mail_at(settings, controller.port)
+        return controller
+
+    yield start
+    for controller in servers:
+        with suppress(AssertionError, RuntimeError):  # one a test stopped itself
+            controller.stop()

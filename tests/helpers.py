@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import socket
 import threading
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -251,6 +252,42 @@ def no_errors(outcomes: list) -> list:
     errors = [o for o in outcomes if isinstance(o, BaseException)]
     assert not errors, errors
     return outcomes
+
+
+# A real SMTP server (aiosmtpd) -----------------------------------------------------------
+
+
+class Inbox:
+    """An aiosmtpd handler: accepts, refuses the address, or says "try later"."""
+
+    def __init__(self, rcpt: str = "250 OK", data: str = "250 OK") -> None:
+        self.rcpt, self.data, self.received = rcpt, data, []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.rcpt.startswith("250"):
+            envelope.rcpt_tos.append(address)
+        return self.rcpt
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.data.startswith("250"):
+            self.received.append(envelope)
+        return self.data
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def point_mail_at(settings, port: int) -> None:
+    backend = "django.core.mail.backends.smtp.EmailBackend"
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": backend,
+            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 5},
+        }
+    }
 
 
 # Hostile input -------------------------------------------------------------------------------

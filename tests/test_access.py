@@ -27,6 +27,9 @@ from checklists.models import (
     Response,
     SignOff,
 )
+from notifications.models import Kind, Notification
+from notifications.services import preference_of
+from notifications.unsubscribe import token_for
 from tests.factories import SchoolFactory
 from tests.helpers import PDF_BYTES, PNG_BYTES
 
@@ -100,6 +103,14 @@ URLS = {
     "report_retry": (AGENCY, lambda o: _slug(o) | {"pk": o["report"].pk}),
     "verify": (PUBLIC, None),
     "healthz": (PUBLIC, None),
+    # Notifications (issue 16): one's own, whatever the agency; the feed and unsubscribe by secret.
+    "notification_list": (LOGIN, None),
+    "notification_read": (LOGIN, lambda o: {"pk": o["notification"].pk}),
+    "notification_read_all": (LOGIN, None),
+    "notification_preferences": (LOGIN, None),
+    "notification_calendar_reset": (LOGIN, None),
+    "notification_calendar": (PUBLIC, lambda o: {"token": o["calendar_token"]}),
+    "notification_unsubscribe": (PUBLIC, lambda o: {"token": o["unsubscribe_token"]}),
 }
 OBJECT_URLS = {
     "school_edit", "people_edit", "people_remove", "people_invitation_revoke", "people_unlock",
@@ -175,6 +186,13 @@ STATUSES = {
     "audit_log_export": (AGENCY, "200 403 403 403 404 login", "405 405 405 405 405 login"),
     "healthz": (PUBLIC, "200 200 200 200 200 200", "405 405 405 405 405 405"),
     "verify": (PUBLIC, "200 200 200 200 200 200", "400 400 400 400 400 400"),
+    "notification_list": (LOGIN, "200 200 200 200 200 login", "405 405 405 405 405 login"),
+    "notification_read": (LOGIN, "405 405 405 405 405 login", "302 404 404 404 404 login"),
+    "notification_read_all": (LOGIN, "405 405 405 405 405 login", "302 302 302 302 302 login"),
+    "notification_preferences": (LOGIN, "200 200 200 200 200 login", "400 400 400 400 400 login"),
+    "notification_calendar_reset": (LOGIN, "405 405 405 405 405 login", "302 302 302 302 302 login"),
+    "notification_calendar": (PUBLIC, "200 200 200 200 200 200", "405 405 405 405 405 405"),
+    "notification_unsubscribe": (PUBLIC, "200 200 200 200 200 200", "200 200 200 200 200 200"),
 }  # fmt: skip
 
 
@@ -221,6 +239,11 @@ def objects_of(agency, lead) -> dict:
             by=lead,
         ),
         "membership": lead.memberships.get(agency=agency),
+        "notification": Notification.objects.create(
+            user=lead, agency=agency, kind=Kind.ASSIGNED, key="access", title="LER-02 is yours"
+        ),
+        "calendar_token": preference_of(lead).calendar_token,
+        "unsubscribe_token": token_for(user_id=lead.pk, kind=Kind.DIGEST),
         "invitation": Invitation.objects.create(
             agency=agency,
             email="someone@agency.example",
@@ -246,6 +269,7 @@ WATCHED = [
     Attachment,
     SignOff,
     Report,
+    Notification,
 ]
 
 

@@ -185,7 +185,12 @@ def test_removing_a_member_is_recorded(client_for, agency, lead, viewer):
 def test_agency_settings_change_records_old_and_new(client_for, agency, lead):
     client_for(lead).post(
         reverse("agency_settings", args=[agency.slug]),
-        {"name": "Harbor City PD", "jurisdiction": agency.jurisdiction, "state": agency.state},
+        {
+            "name": "Harbor City PD",
+            "jurisdiction": agency.jurisdiction,
+            "state": agency.state,
+            "time_zone": agency.time_zone,
+        },
     )
 
     event = the_event(A.AGENCY_CHANGED)

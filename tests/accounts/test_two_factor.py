@@ -242,7 +242,13 @@ def test_people_without_two_factor_sign_in_as_before(client, agency, viewer):
 def test_a_lead_can_require_two_factor_for_the_agency(client_for, agency, lead):
     client_for(lead).post(
         reverse("agency_settings", args=[agency.slug]),
-        {"name": agency.name, "jurisdiction": "", "state": "", "require_two_factor": "on"},
+        {
+            "name": agency.name,
+            "jurisdiction": "",
+            "state": "",
+            "require_two_factor": "on",
+            "time_zone": agency.time_zone,
+        },
     )
 
     agency.refresh_from_db()

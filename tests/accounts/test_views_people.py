@@ -347,3 +347,26 @@ def test_a_person_with_an_account_opens_the_link_signs_in_and_comes_back_to_acce
     client.post(signed_in.url)
 
     assert person.memberships.get(agency=agency).access == "editor"
+
+
+def test_a_lead_sets_the_agencys_time_zone(client_for, agency, lead):
+    response = client_for(lead).post(
+        reverse("agency_settings", args=[agency.slug]),
+        {"name": agency.name, "jurisdiction": "", "state": "", "time_zone": "America/Los_Angeles"},
+    )
+
+    assert response.status_code == 302
+    agency.refresh_from_db()
+    assert agency.time_zone == "America/Los_Angeles"
+    assert str(agency.zone) == "America/Los_Angeles"
+
+
+def test_an_unknown_time_zone_is_refused_beside_its_field(client_for, agency, lead):
+    response = client_for(lead).post(
+        reverse("agency_settings", args=[agency.slug]),
+        {"name": agency.name, "jurisdiction": "", "state": "", "time_zone": "Mars/Olympus"},
+    )
+
+    assert "time_zone" in response.context["form"].errors
+    agency.refresh_from_db()
+    assert agency.time_zone == "America/New_York"

@@ -7,6 +7,8 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from accounts.models import Agency, Membership, School, User
+from notifications.calendar import calendar_feed
+from notifications.models import Kind, Preference
 
 
 def seed() -> str:
@@ -69,3 +71,17 @@ def test_seed_demo_runs_with_debug_on(catalog_version, settings):
     call_command("seed_demo", stdout=StringIO())
 
     assert Agency.objects.filter(slug="harbor-city-pd").exists()
+
+
+def test_the_coordinator_has_items_due_this_week_in_the_bell_and_the_calendar(catalog_version):
+    seed()
+
+    coordinator = User.objects.get(email="training@harbor.example")
+    assigned = coordinator.notifications.filter(kind=Kind.ASSIGNED)
+    assert assigned.count() == 3
+    assert assigned.unread().count() == 2
+    assert calendar_feed(coordinator).count(b"BEGIN:VEVENT") >= 3
+    assert Preference.objects.get(user__email="chief@harbor.example").digest == "weekly"
+    chief = User.objects.get(email="chief@harbor.example")
+    assert chief.notifications.filter(kind=Kind.SIGNED_OFF).count() == 0  # they signed it
+    assert coordinator.notifications.filter(kind=Kind.SIGNED_OFF).count() == 1

@@ -9,6 +9,7 @@ from django.db import transaction
 from accounts.models import Agency, Membership, Role, School, User
 from checklists.catalog.models import CatalogVersion
 from demo.assessments import demo_assessments
+from demo.notifications import demo_notifications
 
 DEMO_PASSWORD = "harbor-demo-2026"  # noqa: S105 — printed for the demo, never used in production
 
@@ -118,10 +119,11 @@ class Command(BaseCommand):
             self.stderr.write("No roles exist yet: load the catalogs first to give people roles.")
         harbor = Agency.objects.get(slug=DEMO[0].slug)
         if not harbor.assessments.exists() and CatalogVersion.objects.exists():
-            demo_assessments(harbor, password=DEMO_PASSWORD)
+            this_year = demo_assessments(harbor, password=DEMO_PASSWORD)
+            demo_notifications(harbor, this_year)
             self.stdout.write(
                 "Demo assessments: 2025 (signed off; the task worker produces its signed reports) "
-                "and 2026 (in progress)."
+                "and 2026 (in progress, three items just given to the training coordinator)."
             )
         self.stdout.write(
             f"Demo data: {created} records created." if created else "Demo data: up to date."

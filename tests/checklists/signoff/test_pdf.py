@@ -94,7 +94,7 @@ def test_lead_uploads_a_logo_that_appears_on_the_cover(
     buffer = io.BytesIO()
     Image.new("RGB", (120, 40), "#14213d").save(buffer, "PNG")
     logo = buffer.getvalue()
-    data = {"name": agency.name, "jurisdiction": "", "state": "OH"}
+    data = {"name": agency.name, "jurisdiction": "", "state": "OH", "time_zone": agency.time_zone}
     assert (
         client_for(editor)
         .post(
