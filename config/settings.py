@@ -341,6 +341,15 @@ TASKS = {
     }
 }
 
+# The task worker (`manage.py task_worker`): how much lower its CPU priority is than the web
+# server's (os.nice), and how often it writes its heartbeat, in seconds.
+TASK_WORKER_NICE = env.int("TASK_WORKER_NICE", default=10)
+TASK_WORKER_HEARTBEAT = env.float("TASK_WORKER_HEARTBEAT", default=5.0)
+# /healthz answers 503 when the worker's last heartbeat, or the oldest task waiting for it, is
+# older than these many seconds (config/views.py).
+HEALTH_WORKER_HEARTBEAT_MAX_AGE = env.int("HEALTH_WORKER_HEARTBEAT_MAX_AGE", default=60)
+HEALTH_QUEUE_MAX_AGE = env.int("HEALTH_QUEUE_MAX_AGE", default=300)
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -18,6 +21,7 @@ from html.parser import HTMLParser
 from importlib import import_module
 from pathlib import Path
 from textwrap import dedent
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -240,6 +244,43 @@ def together[T](count: int, work: Callable[[int], T]) -> list[T | BaseException]
     for thread in threads:
         thread.join(timeout=120)
     return outcomes
+
+
+def database_url() -> str:
+    """This test's database, as another process is to reach it: under pytest-xdist each worker
+    has its own (test_muster_gw0 on PostgreSQL, its own file on SQLite), and
+    `connection.settings_dict` names the one of this worker."""
+    db = connection.settings_dict
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{db['NAME']}"
+    credentials = f"{quote(db['USER'], safe='')}:{quote(db['PASSWORD'], safe='')}"
+    return f"postgres://{credentials}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+def task_worker(*arguments: str, stdout=subprocess.DEVNULL, **env: str) -> subprocess.Popen:
+    """The deployment's task worker (`manage.py task_worker`) in its own process, on the test
+    database and files; `env` over the process's environment (e.g. TASK_WORKER_HEARTBEAT)."""
+    env = (
+        os.environ
+        | {
+            "DATABASE_URL": database_url(),
+            "DEBUG": "false",
+            "SECRET_KEY": "tests-only-not-a-secret",
+            "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
+            "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+            "REPORT_SIGNING_KEY": str(settings.REPORT_SIGNING_KEY),
+            "REPORT_SIGNING_CERT": str(settings.REPORT_SIGNING_CERT),
+        }
+        | env
+    )
+    command = [sys.executable, "manage.py", "task_worker", "--no-reload", "--no-startup-delay"]
+    return subprocess.Popen(  # noqa: S603 - our own manage.py, fixed arguments
+        [*command, "--interval", "0.1", *arguments],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+    )
 
 
 def no_errors(outcomes: list) -> list:
