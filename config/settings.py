@@ -231,6 +231,9 @@ REPORT_SIGNING_CERT = env.path(
 # again by `manage.py recover_reports`. Far longer than any real render.
 REPORT_RENDER_LEASE = env.int("REPORT_RENDER_LEASE", default=600)
 
+# Draft reports render in the task worker; how many one member may have waiting or rendering.
+DRAFT_RENDERS_PER_MEMBER = env.int("DRAFT_RENDERS_PER_MEMBER", default=2)
+
 # Evidence files: the largest upload accepted, in bytes.
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -27,7 +27,7 @@ import pytest
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
-from django.urls import reverse
+from django.urls import resolve, reverse
 from django.utils.html import escape
 from hypothesis import strategies as st
 from pypdf import PdfReader
@@ -44,8 +44,8 @@ from checklists.catalog.models import (
     Source,
 )
 from checklists.catalog.reader import CatalogError, read_catalog
-from checklists.models import Report, Response, SignOff
-from checklists.signoff.rendering import report_render
+from checklists.models import DraftReport, Report, Response, SignOff
+from checklists.signoff.rendering import draft_render, report_render
 from checklists.signoff.services import assessment_sign_off, assessment_submit
 
 PASSWORD = "correct-horse-battery"  # every factory-made user's
@@ -244,6 +244,18 @@ def together[T](count: int, work: Callable[[int], T]) -> list[T | BaseException]
     for thread in threads:
         thread.join(timeout=120)
     return outcomes
+
+
+def draft_through_pages(client, agency, assessment, edition: str):
+    """A draft report as a member gets one: "Prepare draft", the worker's render (run here), then
+    the download from the draft's page. The download's response, its PDF in `.pdf`."""
+    prepared = client.post(reverse("draft_prepare", args=[agency.slug, assessment.pk, edition]))
+    assert prepared.status_code == 302, prepared
+    draft = DraftReport.objects.get(pk=resolve(prepared.url).kwargs["pk"])
+    draft_render(draft=draft)  # what the task worker does
+    response = client.get(reverse("draft_download", args=[agency.slug, draft.pk]))
+    response.pdf = b"".join(response.streaming_content) if response.status_code == 200 else b""
+    return response
 
 
 def database_url() -> str:

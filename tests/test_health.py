@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-
 from datetime import timedelta
 
 import pytest
@@ -14,7 +13,6 @@ from django_tasks_db.models import DBTaskResult
 
 from checklists.signoff.tasks import report_render_task
 from checklists.worker import heartbeat_write
-
 from tests.helpers import assert_error_page
 
 

@@ -1,14 +1,16 @@
 """Review and sign-off: submit, return, sign off (freezing the snapshot), reopen; and the
-signed reports' queue (retry, recovery) and downloads."""
+signed reports' queue (retry, recovery) and downloads; draft reports, prepared in the worker."""
 
 from __future__ import annotations
 
 import hashlib
 from pathlib import PurePosixPath
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from accounts.audit import record
@@ -21,15 +23,19 @@ from checklists.assessments.services import (
     assessment_revision_create,
     assessment_schools_fill,
 )
-from checklists.signoff.models import Report, SignOff
-from checklists.signoff.pdf import draft_pdf
+from checklists.signoff.models import DraftReport, Report, SignOff
+from checklists.signoff.pdf import draft_snapshot
 from checklists.signoff.snapshot import (
     assessment_snapshot,
     canonical,
     fingerprint,
     public_snapshot,
 )
-from checklists.signoff.tasks import report_render_enqueue, report_render_queued
+from checklists.signoff.tasks import (
+    draft_render_enqueue,
+    report_render_enqueue,
+    report_render_queued,
+)
 
 ATTESTATION = (
     "I have reviewed this assessment. To the best of my knowledge, the readiness it records and "
@@ -243,18 +249,78 @@ def report_retry(*, report: Report) -> Report:
     return report
 
 
-def report_draft(*, assessment: Assessment, edition: str, by: User) -> bytes:
-    """A draft report rendered now from the live rows; the download is recorded."""
-    pdf = draft_pdf(assessment, edition=edition)
+@transaction.atomic
+def report_draft_prepare(*, assessment: Assessment, edition: str, by: User) -> DraftReport:
+    """Ask the worker for a draft report of the assessment as it stands now.
+
+    Nothing changed since a draft of this edition was last rendered (same snapshot, state, logo
+    and paper size): that draft is returned, rendered or still under way, and nothing is queued. A member
+    may have DRAFT_RENDERS_PER_MEMBER drafts under way at once; past that, a ValidationError.
+    """
+    data = draft_snapshot(assessment, edition=edition)
+    text, state = canonical(data), assessment.get_state_display()
+    logo = assessment.agency.logo.name if assessment.agency.logo else ""
+    key = fingerprint(f"{text}\n{state}\n{logo}\n{settings.REPORT_PAPER_SIZE}")
+    found = DraftReport.objects.select_for_update().filter(
+        assessment=assessment, edition=edition, snapshot_sha256=key
+    )
+    draft = found.first()
+    if draft is not None and draft.state != Report.State.FAILED:
+        return draft
+    _ensure_render_allowed(by)
+    if draft is None:
+        draft = _draft_create(assessment, edition, by, text=text, key=key, state=state, logo=logo)
+    else:  # failed before: try once more
+        draft.state, draft.requested_by, draft.created_at = Report.State.PENDING, by, timezone.now()
+        draft.error = draft.error_reference = ""
+        draft.save(
+            update_fields=["state", "requested_by", "created_at", "error", "error_reference"]
+        )
+    transaction.on_commit(lambda: draft_render_enqueue(draft=draft))
+    return draft
+
+
+def _ensure_render_allowed(by: User) -> None:
+    limit = settings.DRAFT_RENDERS_PER_MEMBER
+    if DraftReport.objects.in_progress().filter(requested_by=by).count() >= limit:
+        raise ValidationError(
+            f"You already have {limit} draft report{pluralize(limit)} being prepared. "
+            "Wait for one to be ready, then ask again.",
+            code="busy",
+        )
+
+
+def _draft_create(assessment, edition, by, *, text, key, state, logo) -> DraftReport:
+    draft = DraftReport(
+        assessment=assessment,
+        edition=edition,
+        snapshot=text,
+        snapshot_sha256=key,
+        assessment_state=state,
+        logo_name=logo,
+        requested_by=by,
+    )
+    try:
+        with transaction.atomic():
+            draft.save()
+    except IntegrityError:  # someone asked for the same draft at the same instant
+        return DraftReport.objects.get(assessment=assessment, edition=edition, snapshot_sha256=key)
+    return draft
+
+
+def report_draft_open(*, draft: DraftReport, by: User):
+    """Open a rendered draft's file for its download, which is recorded."""
+    handle = stored_file_open(draft.file)
+    assessment = draft.assessment
     record(
         AuditEvent.Action.DRAFT_REPORT_DOWNLOADED,
         agency=assessment.agency,
         actor=by,
         target=assessment,
-        summary=f"Downloaded a draft {Report.Edition(edition).label.lower()} of {assessment.title}",
-        edition=edition,
+        summary=f"Downloaded a draft {Report.Edition(draft.edition).label.lower()} of {assessment.title}",
+        edition=draft.edition,
     )
-    return pdf
+    return handle
 
 
 def report_open(*, report: Report, by: User):

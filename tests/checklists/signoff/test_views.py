@@ -140,7 +140,7 @@ def test_reports_page_lists_the_agencys_signed_reports(
     for report in sign_off.reports.all():
         assert url("report_download", agency, report.pk) in page
     assert "Lakeside 2026" not in page
-    assert "draft PDF" not in page  # the current assessment is signed: nothing to draft
+    assert "Prepare draft" not in page  # the current assessment is signed: nothing to draft
 
 
 def test_reports_page_offers_drafts_before_the_first_sign_off(
@@ -149,8 +149,8 @@ def test_reports_page_offers_drafts_before_the_first_sign_off(
     page = client_for(viewer).get(url("report_list", agency)).content.decode()
 
     assert "No signed reports yet" in page
-    assert url("assessment_report_draft", agency, assessment.pk, "full") in page
-    assert url("assessment_report_draft", agency, assessment.pk, "public") in page
+    assert url("draft_prepare", agency, assessment.pk, "full") in page
+    assert url("draft_prepare", agency, assessment.pk, "public") in page
 
 
 def test_reports_page_queries_do_not_grow_with_sign_offs(
