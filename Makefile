@@ -41,7 +41,7 @@ demo: migrate runtime-packages
 run: demo
 	@echo "Muster on http://127.0.0.1:8000 (Ctrl-C stops the server and the task worker)"
 	@trap 'kill 0' EXIT; \
-	$(DEV) $(PY) manage.py db_worker --reload & \
+	$(DEV) $(PY) manage.py task_worker --reload & \
 	$(DEV) $(PY) manage.py recover_reports --every 60 & \
 	$(DEV) $(PY) manage.py runserver 127.0.0.1:8000
 
