@@ -23,7 +23,7 @@ from checklists.assessments.services import IncompleteAssessment, assessment_gap
 from checklists.signoff import services
 from checklists.signoff.access import get_draft, get_report
 from checklists.signoff.forms import SignOffForm, VerifyForm
-from checklists.signoff.models import Report, SignOff
+from checklists.signoff.models import DraftReport, Report, SignOff
 from checklists.signoff.verify import verify_report
 
 
@@ -131,10 +131,12 @@ def report_list(request: HttpRequest, slug: str) -> HttpResponse:
     """The agency's signed reports, newest first, and draft reports of the open assessment."""
     agency = get_agency(request, slug)
     current = Assessment.objects.current_for(agency)
+    current = current if current and not current.is_locked else None
     context = {
         "agency": agency,
         "sign_offs": SignOff.objects.for_agency(agency),
-        "current": current if current and not current.is_locked else None,
+        "current": current,
+        "drafts": DraftReport.objects.filter(assessment=current)[:5] if current else [],
         "can_sign": request.user.has_perm("checklists.sign_off_assessment", agency),
         "editions": Report.Edition.choices,
     }

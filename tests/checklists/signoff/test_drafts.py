@@ -128,3 +128,20 @@ def test_a_failed_draft_shows_members_a_reference_and_operators_the_detail(
     assert draft_of(prepare(client, agency, assessment)) == draft
     draft.refresh_from_db()
     assert (draft.state, draft.error_reference) == (Report.State.PENDING, "")
+
+
+def test_the_reports_page_lists_recent_drafts_in_a_fixed_number_of_queries(
+    client_for, agency, assessment, viewer, editor, lead, prepare, count_queries
+):
+    client = client_for(viewer)
+    first = draft_of(prepare(client, agency, assessment, "public"))
+    draft_render(draft=first)
+    page = client.get(url("report_list", agency)).content.decode()
+    few = count_queries(lambda: client.get(url("report_list", agency)))
+    prepare(client_for(editor), agency, assessment, "full")
+    prepare(client_for(lead), agency, assessment, "full")
+
+    assert url("draft_detail", agency, first.pk) in page
+    assert "Public summary, asked for" in page
+    assert "ready" in page
+    assert count_queries(lambda: client.get(url("report_list", agency))) == few
