@@ -211,8 +211,7 @@ def objects_of(agency, lead) -> dict:
     signed_report = Report(sign_off=sign_off, edition="public", state="done")
     signed_report.file.save("report.pdf", ContentFile(PDF_BYTES))
     draft = DraftReport(
-        assessment=assessment, edition="full", snapshot="{}", snapshot_sha256="0" * 64,
-        assessment_state="Draft", requested_by=lead, state="done",
+        assessment=assessment, edition="full", requested_by=lead, state="done",
     )  # fmt: skip
     draft.file.save("draft.pdf", ContentFile(PDF_BYTES))
     return {

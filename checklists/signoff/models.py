@@ -187,28 +187,29 @@ class DraftReportQuerySet(models.QuerySet["DraftReport"]):
 
 
 class DraftReport(models.Model):
-    """A draft report of an assessment not yet signed off, rendered in the background.
+    """A draft report of an assessment not yet signed off, prepared in the task worker.
 
-    It is rendered from a snapshot of the live rows taken when a member asked for it, and keyed
-    on that snapshot's fingerprint: asked for again while nothing has changed, the same file is
-    served rather than rendered again.
+    The worker takes the snapshot of the live rows when it gets to the draft, and keys the draft
+    on that snapshot's fingerprint: when an earlier draft of the same edition has the same one,
+    nothing has changed since, and its file is served again instead of being rendered again.
     """
 
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="drafts")
     edition = models.CharField(max_length=10, choices=Report.Edition.choices)
-    snapshot = models.TextField(help_text="The canonical JSON of the live rows, as rendered.")
-    snapshot_sha256 = models.CharField(
-        "snapshot SHA-256",
-        max_length=64,
-        help_text="Of the snapshot, the assessment's state and the logo: what the file shows.",
-    )
-    assessment_state = models.CharField(max_length=40, help_text="As the draft's banner names it.")
-    logo_name = models.CharField(max_length=255, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     state = models.CharField(
         max_length=10, choices=Report.State.choices, default=Report.State.PENDING
+    )
+    snapshot_sha256 = models.CharField(
+        "snapshot SHA-256",
+        max_length=64,
+        blank=True,
+        help_text="Of the live snapshot, the assessment's state, the logo and the paper size.",
+    )
+    reused = models.BooleanField(
+        default=False, help_text="Nothing had changed: an earlier draft's file is served again."
     )
     file = models.FileField(upload_to="drafts/%Y/", max_length=255, blank=True)
     size = models.PositiveBigIntegerField(null=True, blank=True)
@@ -223,12 +224,10 @@ class DraftReport(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        constraints = [
-            models.UniqueConstraint(
-                "assessment",
-                "edition",
-                "snapshot_sha256",
-                name="checklists_draftreport_one_per_snapshot",
+        indexes = [
+            models.Index(
+                fields=["assessment", "edition", "snapshot_sha256"],
+                name="checklists_draft_snapshot_idx",
             ),
         ]
 

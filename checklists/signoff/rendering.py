@@ -1,5 +1,5 @@
 """Rendering in the task worker: a signed report (claim the row, render and sign the PDF, store
-it once) and a draft report (from the snapshot taken when it was asked for).
+it once) and a draft report (the live rows' snapshot taken now; rendered only if it changed).
 
 A render that fails is logged in full for operators, with a short reference; the row keeps the
 detail for the admin and the reference for the page, which shows members only the reference.
@@ -12,13 +12,15 @@ import json
 import logging
 import secrets
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 from checklists.signoff.models import DraftReport, Report
-from checklists.signoff.pdf import draft_pdf_from, signed_pdf
+from checklists.signoff.pdf import draft_pdf_from, draft_snapshot, signed_pdf
 from checklists.signoff.signing import sign_pdf
+from checklists.signoff.snapshot import canonical, fingerprint
 
 logger = logging.getLogger(__name__)
 
@@ -87,24 +89,40 @@ def _report_store(claimed: Report, signed: bytes) -> Report:
 
 
 def draft_render(*, draft: DraftReport) -> DraftReport:
-    """Render a draft report from its snapshot and store it; a finished draft is left as it is."""
+    """Prepare a draft: the snapshot of the live rows now, and the PDF rendered from it, or,
+    when an earlier draft of the edition had the very same snapshot, that draft's file again."""
     claimed = _draft_claim(draft)
     if claimed is None:
         return DraftReport.objects.get(pk=draft.pk)
     try:
-        pdf = draft_pdf_from(
-            json.loads(claimed.snapshot),
-            edition=claimed.edition,
-            assessment_state=claimed.assessment_state,
-            logo_name=claimed.logo_name,
-        )
+        assessment = claimed.assessment
+        data = draft_snapshot(assessment, edition=claimed.edition)
+        state, logo = assessment.get_state_display(), _logo_name(assessment)
+        key = fingerprint(f"{canonical(data)}\n{state}\n{logo}\n{settings.REPORT_PAPER_SIZE}")
+        if same := _draft_same_as(claimed, key):
+            return _draft_reuse(claimed, same, key)
+        pdf = draft_pdf_from(data, edition=claimed.edition, assessment_state=state, logo_name=logo)
+        return _draft_store(claimed, pdf, key)
     except Exception as error:
         detail, reference = _failure_logged(error, f"draft report {claimed.pk}")
         DraftReport.objects.filter(pk=claimed.pk, state=Report.State.RUNNING).update(
             state=Report.State.FAILED, error=detail, error_reference=reference
         )
         raise
-    return _draft_store(claimed, pdf)
+
+
+def _logo_name(assessment) -> str:
+    return assessment.agency.logo.name if assessment.agency.logo else ""
+
+
+def _draft_same_as(draft: DraftReport, key: str) -> DraftReport | None:
+    done = DraftReport.objects.filter(
+        assessment_id=draft.assessment_id,
+        edition=draft.edition,
+        snapshot_sha256=key,
+        state=Report.State.DONE,
+    )
+    return done.exclude(file="").order_by("-rendered_at").first()
 
 
 @transaction.atomic
@@ -121,12 +139,20 @@ def _draft_claim(draft: DraftReport) -> DraftReport | None:
     return draft
 
 
-@transaction.atomic
-def _draft_store(claimed: DraftReport, pdf: bytes) -> DraftReport:
-    draft = DraftReport.objects.select_for_update(of=("self",)).get(pk=claimed.pk)
-    assessment = claimed.assessment
+def _draft_reuse(draft: DraftReport, same: DraftReport, key: str) -> DraftReport:
+    draft.file.name, draft.size, draft.reused = same.file.name, same.size, True
+    return _draft_done(draft, key)
+
+
+def _draft_store(draft: DraftReport, pdf: bytes, key: str) -> DraftReport:
+    assessment = draft.assessment
     name = f"muster-{assessment.agency.slug}-{assessment.pk}-draft-{draft.edition}.pdf"
     draft.file.save(name, ContentFile(pdf), save=False)
-    draft.size, draft.state, draft.rendered_at = len(pdf), Report.State.DONE, timezone.now()
-    draft.save(update_fields=["file", "size", "state", "rendered_at"])
+    draft.size = len(pdf)
+    return _draft_done(draft, key)
+
+
+def _draft_done(draft: DraftReport, key: str) -> DraftReport:
+    draft.snapshot_sha256, draft.state, draft.rendered_at = key, Report.State.DONE, timezone.now()
+    draft.save(update_fields=["file", "size", "reused", "snapshot_sha256", "state", "rendered_at"])
     return draft

@@ -9,7 +9,7 @@ from pathlib import PurePosixPath
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
@@ -24,7 +24,6 @@ from checklists.assessments.services import (
     assessment_schools_fill,
 )
 from checklists.signoff.models import DraftReport, Report, SignOff
-from checklists.signoff.pdf import draft_snapshot
 from checklists.signoff.snapshot import (
     assessment_snapshot,
     canonical,
@@ -251,36 +250,20 @@ def report_retry(*, report: Report) -> Report:
 
 @transaction.atomic
 def report_draft_prepare(*, assessment: Assessment, edition: str, by: User) -> DraftReport:
-    """Ask the worker for a draft report of the assessment as it stands now.
+    """Ask the task worker for a draft report of the assessment as it stands.
 
-    Nothing changed since a draft of this edition was last rendered (same snapshot, state, logo
-    and paper size): that draft is returned, rendered or still under way, and nothing is queued. A member
-    may have DRAFT_RENDERS_PER_MEMBER drafts under way at once; past that, a ValidationError.
+    A draft of this edition that waits for the worker already is that draft: the worker takes
+    its snapshot when it gets to it, so it will show this request's data too. Otherwise a new one
+    is queued, unless the member already has DRAFT_RENDERS_PER_MEMBER drafts under way (a
+    ValidationError). Whether anything changed since the last draft is for the worker to find
+    (`rendering.draft_render`): the request itself reads no more than a few rows. Two asking
+    at the same instant may queue two drafts; the second then finds the first's file.
     """
-    data = draft_snapshot(assessment, edition=edition)
-    text, state = canonical(data), assessment.get_state_display()
-    logo = assessment.agency.logo.name if assessment.agency.logo else ""
-    key = fingerprint(f"{text}\n{state}\n{logo}\n{settings.REPORT_PAPER_SIZE}")
-    found = DraftReport.objects.select_for_update().filter(
-        assessment=assessment, edition=edition, snapshot_sha256=key
-    )
-    draft = found.first()
-    if draft is not None and draft.state != Report.State.FAILED:
+    waiting = DraftReport.objects.filter(
+        assessment=assessment, edition=edition, state=Report.State.PENDING
+    ).in_progress()
+    if draft := waiting.first():
         return draft
-    _ensure_render_allowed(by)
-    if draft is None:
-        draft = _draft_create(assessment, edition, by, text=text, key=key, state=state, logo=logo)
-    else:  # failed before: try once more
-        draft.state, draft.requested_by, draft.created_at = Report.State.PENDING, by, timezone.now()
-        draft.error = draft.error_reference = ""
-        draft.save(
-            update_fields=["state", "requested_by", "created_at", "error", "error_reference"]
-        )
-    transaction.on_commit(lambda: draft_render_enqueue(draft=draft))
-    return draft
-
-
-def _ensure_render_allowed(by: User) -> None:
     limit = settings.DRAFT_RENDERS_PER_MEMBER
     if DraftReport.objects.in_progress().filter(requested_by=by).count() >= limit:
         raise ValidationError(
@@ -288,23 +271,8 @@ def _ensure_render_allowed(by: User) -> None:
             "Wait for one to be ready, then ask again.",
             code="busy",
         )
-
-
-def _draft_create(assessment, edition, by, *, text, key, state, logo) -> DraftReport:
-    draft = DraftReport(
-        assessment=assessment,
-        edition=edition,
-        snapshot=text,
-        snapshot_sha256=key,
-        assessment_state=state,
-        logo_name=logo,
-        requested_by=by,
-    )
-    try:
-        with transaction.atomic():
-            draft.save()
-    except IntegrityError:  # someone asked for the same draft at the same instant
-        return DraftReport.objects.get(assessment=assessment, edition=edition, snapshot_sha256=key)
+    draft = DraftReport.objects.create(assessment=assessment, edition=edition, requested_by=by)
+    transaction.on_commit(lambda: draft_render_enqueue(draft=draft))
     return draft
 
 

@@ -3,14 +3,17 @@ has changed; a limit on how many one member has under way; a failure shown by it
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from django.conf import settings
 from django.tasks import default_task_backend
 from django.urls import resolve
 
 from checklists.assessments.services import response_update
 from checklists.models import DraftReport, Report, Response
 from checklists.signoff.rendering import draft_render
-from tests.helpers import response_for, url
+from tests.helpers import pdf_text, response_for, url
 
 
 @pytest.fixture(autouse=True)
@@ -67,15 +70,28 @@ def test_a_draft_not_yet_rendered_is_not_downloaded(
     assert client.get(url("draft_download", agency, draft.pk)).status_code == 404
 
 
-def test_an_unchanged_draft_is_served_again_and_a_change_renders_a_new_one(
+def test_asking_again_while_a_draft_waits_gives_that_draft(
     client_for, agency, assessment, viewer, editor, prepare
 ):
     first = draft_of(prepare(client_for(viewer), agency, assessment))
-    draft_render(draft=first)
-    again = draft_of(prepare(client_for(editor), agency, assessment))  # someone else, same data
+    again = draft_of(prepare(client_for(editor), agency, assessment))
 
     assert again == first
-    assert len(default_task_backend.results) == 1  # nothing queued the second time
+    assert len(default_task_backend.results) == 1  # one render queued
+
+
+def test_an_unchanged_draft_is_served_again_and_a_change_renders_a_new_one(
+    client_for, agency, assessment, viewer, editor, prepare
+):
+    first = draft_render(draft=draft_of(prepare(client_for(viewer), agency, assessment)))
+    again = draft_render(draft=draft_of(prepare(client_for(editor), agency, assessment)))
+    page = client_for(editor).get(url("draft_detail", agency, again.pk)).content.decode()
+
+    assert again != first
+    assert (again.reused, again.file.name) == (True, first.file.name)  # not rendered again
+    assert again.snapshot_sha256 == first.snapshot_sha256
+    assert "Nothing had changed since the last draft" in page
+    assert len(list(Path(settings.MEDIA_ROOT).rglob("*.pdf"))) == 1
     response_update(
         response=response_for(assessment, "LER-14"),
         by=editor,
@@ -83,11 +99,23 @@ def test_an_unchanged_draft_is_served_again_and_a_change_renders_a_new_one(
         status=Response.Status.IN_PROGRESS,
         notes="Drafting the mutual-aid agreement.",
     )
-    changed = draft_of(prepare(client_for(viewer), agency, assessment))
+    changed = draft_render(draft=draft_of(prepare(client_for(viewer), agency, assessment)))
 
-    assert changed != first
-    assert changed.state == Report.State.PENDING
-    assert len(default_task_backend.results) == 2
+    assert not changed.reused
+    assert changed.snapshot_sha256 != first.snapshot_sha256
+    assert changed.file.name != first.file.name
+    assert "Drafting the mutual-aid agreement." in "".join(pdf_text(changed.file.open().read()))
+
+
+def test_a_change_of_paper_size_renders_the_draft_again(
+    client_for, agency, assessment, viewer, settings, prepare
+):
+    letter = draft_render(draft=draft_of(prepare(client_for(viewer), agency, assessment)))
+    settings.REPORT_PAPER_SIZE = "A4"
+    a4 = draft_render(draft=draft_of(prepare(client_for(viewer), agency, assessment)))
+
+    assert not a4.reused
+    assert a4.file.name != letter.file.name
 
 
 def test_a_member_past_the_limit_of_drafts_under_way_is_told_to_wait(
@@ -107,27 +135,31 @@ def test_a_member_past_the_limit_of_drafts_under_way_is_told_to_wait(
 
 
 def test_a_failed_draft_shows_members_a_reference_and_operators_the_detail(
-    client_for, agency, assessment, viewer, caplog, prepare
+    client_for, agency, assessment, viewer, caplog, prepare, settings, tmp_path
 ):
     client = client_for(viewer)
     draft = draft_of(prepare(client, agency, assessment))
-    DraftReport.objects.filter(pk=draft.pk).update(snapshot='{"format": "broken"}')
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    settings.MEDIA_ROOT = str(blocked / "media")  # the file cannot be stored
 
-    with pytest.raises(KeyError):
+    with pytest.raises(OSError, match="not-a-folder"):
         draft_render(draft=draft)
 
     draft.refresh_from_db()
     page = client.get(url("draft_detail", agency, draft.pk)).content.decode()
     assert draft.state == Report.State.FAILED
-    assert "KeyError" in draft.error
+    assert "not-a-folder" in draft.error  # for operators, in the admin
     assert draft.error_reference in page
-    assert "KeyError" not in page
-    assert "Traceback" not in page
-    assert any(draft.error_reference in r.getMessage() for r in caplog.records)
-    # Trying again queues the same draft once more.
-    assert draft_of(prepare(client, agency, assessment)) == draft
-    draft.refresh_from_db()
-    assert (draft.state, draft.error_reference) == (Report.State.PENDING, "")
+    assert str(tmp_path) not in page
+    assert draft.error.split(":")[0] not in page  # the exception's name
+    logged = [r for r in caplog.records if draft.error_reference in r.getMessage()]
+    assert logged
+    assert "not-a-folder" in str(logged[0].exc_info[1])
+    # Asking again queues a new draft.
+    again = draft_of(prepare(client, agency, assessment))
+    assert again != draft
+    assert again.state == Report.State.PENDING
 
 
 def test_the_reports_page_lists_recent_drafts_in_a_fixed_number_of_queries(
