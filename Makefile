@@ -19,7 +19,7 @@ help:
 	@echo "make lint   ruff, the import contracts and the missing-migration check"
 	@echo "make lock   re-resolve requirements*.txt from pyproject.toml"
 	@echo "make bench  server time of the main pages for a large agency (scratch database)"
-	@echo "make loadtest  50 users for 60 s against gunicorn and PostgreSQL (scratch database)"
+	@echo "make loadtest  50 users for 60 s on the pages, then beside report traffic (gunicorn, PostgreSQL)"
 	@echo "make screenshots  pictures of the main pages and a signed report, in docs/screenshots/"
 
 $(VENV)/.installed: requirements-dev.txt
@@ -41,7 +41,7 @@ demo: migrate runtime-packages
 run: demo
 	@echo "Muster on http://127.0.0.1:8000 (Ctrl-C stops the server and the task worker)"
 	@trap 'kill 0' EXIT; \
-	$(DEV) $(PY) manage.py db_worker --reload & \
+	$(DEV) $(PY) manage.py task_worker --reload & \
 	$(DEV) $(PY) manage.py recover_reports --every 60 & \
 	$(DEV) $(PY) manage.py send_notifications --every 60 & \
 	$(DEV) $(PY) manage.py runserver 127.0.0.1:8000

@@ -221,14 +221,30 @@ def invitation_accept_as_new_user(
     return user
 
 
-def _leads_left(agency: Agency, without: Membership) -> bool:
-    # Lock the agency's leads so that two leads stepping down at once cannot both succeed.
-    leads = (
+def _membership_locked(membership: Membership, *, by: User) -> tuple[Membership, bool]:
+    """Lock the membership and every lead of its agency, in one order; and whether a lead other
+    than this member would be left.
+
+    Every membership change takes its row locks here, all at once and in primary-key order, so
+    two leads changing each other at the same moment queue one behind the other instead of
+    deadlocking; the one who waited then sees what the other changed, and is refused if that
+    took away their own lead access or the membership itself.
+    """
+    rows = (
         Membership.objects.select_for_update(of=("self",))
+        .filter(
+            Q(pk=membership.pk) | Q(agency_id=membership.agency_id, access=Membership.Access.LEAD)
+        )
         .order_by("pk")
-        .filter(agency=agency, access=Membership.Access.LEAD)
     )
-    return any(lead.pk != without.pk for lead in leads)
+    locked = {row.pk: row for row in rows}
+    stored = locked.get(membership.pk)
+    if stored is None:
+        raise ValidationError("This person was removed from the agency meanwhile.")
+    if not any(row.user_id == by.pk and row.is_lead for row in locked.values()):
+        raise ValidationError("Your own access changed meanwhile: only a lead manages people.")
+    others = any(row.is_lead and pk != membership.pk for pk, row in locked.items())
+    return stored, others
 
 
 @transaction.atomic
@@ -243,10 +259,9 @@ def membership_update(
     """Change a member's access, roles and schools. An agency always keeps at least one lead."""
     schools, roles = _check_schools(membership.agency, schools), list(roles)
     # Read the stored access: a bound ModelForm has already changed the instance in memory.
-    stored = Membership.objects.select_for_update().get(pk=membership.pk)
+    stored, other_leads = _membership_locked(membership, by=by)
     before = _access_of(stored.access, stored.roles.all(), stored.schools.all())
-    stepping_down = stored.is_lead and access != Membership.Access.LEAD
-    if stepping_down and not _leads_left(membership.agency, without=membership):
+    if stored.is_lead and access != Membership.Access.LEAD and not other_leads:
         raise ValidationError({"access": "The agency needs at least one lead."})
     membership.access = access
     membership.full_clean()
@@ -268,8 +283,8 @@ def membership_update(
 
 @transaction.atomic
 def membership_remove(*, membership: Membership, by: User) -> None:
-    membership = Membership.objects.select_for_update().get(pk=membership.pk)
-    if membership.is_lead and not _leads_left(membership.agency, without=membership):
+    membership, other_leads = _membership_locked(membership, by=by)
+    if membership.is_lead and not other_leads:
         raise ValidationError("The agency needs at least one lead: make someone else lead first.")
     record(
         Action.MEMBERSHIP_REMOVED,

@@ -1,13 +1,18 @@
-"""Muster under load: 50 people for 60 s against gunicorn and PostgreSQL, as in deployment.
+"""Muster under load: 50 people for 60 s against gunicorn and PostgreSQL, as in deployment, in
+two phases: pages only, then the same pages with report traffic beside them.
 
 Creates a scratch PostgreSQL database (dropped at the end), builds the large agency of
-bench/run.py (200 schools, three signed-off past assessments, a current one) with a dozen
-members, starts gunicorn (config/gunicorn.py, DEBUG off) and the task worker, and runs locust
-headless with bench/locustfile.py. Prints requests per second, p50/p95/p99 and errors per
-endpoint and overall, and exits non-zero on any error. Run with `make loadtest`.
+bench/run.py (200 schools, three past assessments, one of them signed off with its two signed
+reports, a current one) with a dozen members, starts gunicorn (config/gunicorn.py, DEBUG off)
+and the task worker (`manage.py task_worker`), and runs locust headless with
+bench/locustfile.py twice: 50 page users; then 50 page users and 10 report users (drafts asked
+for, rendered in the worker, polled and downloaded; signed reports downloaded). Prints requests
+per second, p50/p95/p99 and errors per endpoint for each phase, and the pages' p95 in both.
+Exits non-zero on any error, or when report traffic makes the pages' p95 more than 1.5 times
+what it was without. Run with `make loadtest`.
 
 LOADTEST_POSTGRES names the server (default postgres://muster:muster@127.0.0.1:5432/);
-LOADTEST_USERS and LOADTEST_SECONDS change the load (default 50 and 60).
+LOADTEST_USERS, LOADTEST_REPORT_USERS and LOADTEST_SECONDS change the load (default 50, 10, 60).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from contextlib import ExitStack
 from pathlib import Path
@@ -33,6 +39,8 @@ SERVER = os.environ.get("LOADTEST_POSTGRES", "postgres://muster:muster@127.0.0.1
 DATABASE = f"muster_loadtest_{os.getpid()}"
 USERS = int(os.environ.get("LOADTEST_USERS", "50"))
 SECONDS = int(os.environ.get("LOADTEST_SECONDS", "60"))
+REPORT_USERS = int(os.environ.get("LOADTEST_REPORT_USERS", "10"))
+SLOWDOWN_LIMIT = 1.5  # the pages' p95 with report traffic over their p95 without
 PASSWORD = "bench-password-1"  # noqa: S105 - bench/run.py's lead has it; every member here does
 BIN = Path(sys.executable).parent
 
@@ -69,6 +77,7 @@ def plan_build(scratch: Path) -> Path:
 
     signing_pair_create(scratch / "signing.key", scratch / "signing.crt", common_name="Load test")
     agency, assessment, lead, _ = data.build()
+    signed_reports = signed_reports_build(agency, lead, scratch)
     schools = list(agency.schools.order_by("pk").values_list("pk", flat=True))
     responses = assessment.responses.order_by("pk")
     agency_rows = list(responses.filter(school=None).values_list("pk", flat=True))
@@ -100,6 +109,7 @@ def plan_build(scratch: Path) -> Path:
         "schools": schools,
         "members": members,
         "password": PASSWORD,
+        "signed_reports": signed_reports,
     }
     print(
         f"Agency: {len(schools)} schools, {Response.objects.count()} responses, "
@@ -108,6 +118,45 @@ def plan_build(scratch: Path) -> Path:
     path = scratch / "plan.json"
     path.write_text(json.dumps(plan))
     return path
+
+
+def signed_reports_build(agency, lead, scratch: Path) -> list[int]:
+    """The last past assessment signed off for real, its two reports rendered and stored now
+    (before the run), for the report users to download."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    from checklists.models import Assessment, Report, SignOff
+    from checklists.signoff.rendering import report_render
+    from checklists.signoff.services import signer_record
+    from checklists.signoff.snapshot import (
+        assessment_snapshot,
+        canonical,
+        fingerprint,
+        public_snapshot,
+    )
+
+    settings.MEDIA_ROOT = str(scratch / "media")
+    settings.REPORT_SIGNING_KEY = scratch / "signing.key"
+    settings.REPORT_SIGNING_CERT = scratch / "signing.crt"
+    past = Assessment.objects.filter(agency=agency, state="signed_off").order_by("-pk").first()
+    now = timezone.now()
+    signer = signer_record(by=lead, typed_name="Bench Lead", typed_title="Sheriff", at=now)
+    full = assessment_snapshot(past, signer=signer, as_of=timezone.localdate(now))
+    text, public = canonical(full), canonical(public_snapshot(full))
+    sign_off = SignOff.objects.create(
+        assessment=past, signer=lead, typed_name="Bench Lead", typed_title="Sheriff",
+        statement=signer["statement"], signed_at=now, snapshot=text,
+        snapshot_sha256=fingerprint(text), public_snapshot=public,
+        public_snapshot_sha256=fingerprint(public),
+    )  # fmt: skip
+    started = time.perf_counter()
+    reports = [
+        report_render(report=Report.objects.create(sign_off=sign_off, edition=edition))
+        for edition in Report.Edition.values
+    ]
+    print(f"Signed reports rendered in {time.perf_counter() - started:.0f} s")
+    return [report.pk for report in reports]
 
 
 def sign_in(base: str, plan_path: Path) -> list[float]:
@@ -151,7 +200,7 @@ def serve(stack: ExitStack, env: dict, scratch: Path, port: int) -> None:
     log = stack.enter_context((scratch / "server.log").open("w"))
     for command in (
         [BIN / "gunicorn", "-c", "config/gunicorn.py", "config.wsgi"],
-        [sys.executable, "manage.py", "db_worker", "--no-reload"],
+        [sys.executable, "manage.py", "task_worker", "--no-reload"],
     ):
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)  # noqa: S603
         stack.callback(stop, process)
@@ -165,12 +214,46 @@ def serve(stack: ExitStack, env: dict, scratch: Path, port: int) -> None:
     raise SystemExit(f"gunicorn did not answer; see {scratch / 'server.log'}")
 
 
+def health(port: int) -> str:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz") as answer:
+            return answer.read().decode()
+    except urllib.error.HTTPError as error:
+        return f"{error.code} {error.read().decode()}"
+
+
 def stop(process: subprocess.Popen) -> None:
     process.send_signal(signal.SIGTERM)
     try:
         process.wait(timeout=30)
     except subprocess.TimeoutExpired:
         process.kill()
+
+
+def percentile(times: list[float], share: float) -> float:
+    ordered = sorted(times)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
+
+
+def phase_run(name: str, classes: list[str], users: int, env: dict, port: int, scratch: Path):
+    """One locust run; returns its errors and the pages' response times (ms)."""
+    print(f"\n== Phase: {name}: {users} users for {SECONDS} s against gunicorn on port {port}")
+    prefix, times = scratch / f"locust-{name}", scratch / f"page-times-{name}.json"
+    locust = [BIN / "locust", "-f", "bench/locustfile.py", "--headless", "--only-summary"]
+    load = ["--users", str(users), "--spawn-rate", "10", "--run-time", f"{SECONDS}s"]
+    output = ["--csv", str(prefix), "--loglevel", "WARNING"]
+    subprocess.run(  # noqa: S603
+        [*locust, *load, "--host", f"http://127.0.0.1:{port}", *output, *classes],
+        cwd=ROOT,
+        env=env | {"LOADTEST_PAGE_TIMES": str(times), "LOADTEST_REPORT_USERS": str(REPORT_USERS)},
+        stdout=subprocess.DEVNULL,
+        check=False,
+    )
+    errors = summary(Path(f"{prefix}_stats.csv")) + exceptions(Path(f"{prefix}_exceptions.csv"))
+    with Path(f"{prefix}_failures.csv").open() as failures:
+        for row in csv.DictReader(failures):
+            print(f"  {row['Occurrences']} x {row['Method']} {row['Name']}: {row['Error']}")
+    return errors, json.loads(times.read_text()) if times.exists() else []
 
 
 def summary(stats: Path) -> int:
@@ -188,9 +271,9 @@ def summary(stats: Path) -> int:
     return int(next(r for r in rows if r["Name"] == "Aggregated")["Failure Count"])
 
 
-def exceptions(scratch: Path) -> int:
+def exceptions(path: Path) -> int:
     """Errors in the locustfile itself count too: a step that never ran is not a pass."""
-    rows = list(csv.DictReader((scratch / "locust_exceptions.csv").open()))
+    rows = list(csv.DictReader(path.open()))
     for row in rows:
         print(f"  {row['Count']} x exception in the locustfile: {row['Message']}")
     return sum(int(row["Count"]) for row in rows)
@@ -236,24 +319,24 @@ def main() -> int:
                 f"Signed in {len(logins)} members one after another: median "
                 f"{logins[len(logins) // 2] * 1000:.0f} ms, slowest {logins[-1] * 1000:.0f} ms"
             )
-            print(f"Locust: {USERS} users for {SECONDS} s against gunicorn on port {port}")
-            locust = [BIN / "locust", "-f", "bench/locustfile.py", "--headless", "--only-summary"]
-            load = ["--users", str(USERS), "--spawn-rate", "10", "--run-time", f"{SECONDS}s"]
-            output = ["--csv", str(scratch / "locust"), "--loglevel", "WARNING"]
-            subprocess.run(  # noqa: S603
-                [*locust, *load, "--host", f"http://127.0.0.1:{port}", *output],
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.DEVNULL,
-                check=False,
-            )
-        errors = summary(scratch / "locust_stats.csv") + exceptions(scratch)
-        for row in csv.DictReader((scratch / "locust_failures.csv").open()):
-            print(f"  {row['Occurrences']} x {row['Method']} {row['Name']}: {row['Error']}")
+            pages_errors, pages = phase_run("pages", ["Member"], USERS, env, port, scratch)
+            both = ["Member", "ReportReader"]
+            users = USERS + REPORT_USERS
+            reports_errors, beside = phase_run("reports", both, users, env, port, scratch)
+            queued = health(port)
+        errors = pages_errors + reports_errors
+        alone, with_reports = percentile(pages, 0.95), percentile(beside, 0.95)
+        ratio = with_reports / alone if alone else float("inf")
+        print(
+            f"\nPages' p95: {alone:.0f} ms alone ({len(pages)} requests), {with_reports:.0f} ms "
+            f"beside report traffic ({len(beside)} requests): {ratio:.2f} x "
+            f"(goal at most {SLOWDOWN_LIMIT} x); errors {pages_errors} and {reports_errors}"
+        )
+        print(f"/healthz at the end of the report phase: {queued}")
         load = ", ".join(f"{n:.1f}" for n in os.getloadavg())
         print(f"\nLoad average of the machine after the run: {load} ({os.cpu_count()} CPUs)")
         print(f"Logs and locust CSVs in {scratch}")
-        return 1 if errors else 0
+        return 1 if errors or ratio > SLOWDOWN_LIMIT else 0
     finally:
         database_drop()
 

@@ -8,6 +8,7 @@ from checklists.models import (
     Attachment,
     Catalog,
     CatalogVersion,
+    DraftReport,
     EvidencePrompt,
     Figure,
     FigureValue,
@@ -199,3 +200,18 @@ class ReportAdmin(ReadOnlyAdmin):
     list_filter = ["state", "edition"]
     search_fields = ["sha256", "sign_off__assessment__title"]
     list_select_related = ["sign_off__assessment"]
+
+
+@admin.register(DraftReport)
+class DraftReportAdmin(ReadOnlyAdmin):
+    list_display = [
+        "assessment",
+        "edition",
+        "state",
+        "requested_by",
+        "created_at",
+        "error_reference",
+    ]
+    list_filter = ["state", "edition"]
+    search_fields = ["error_reference", "snapshot_sha256", "assessment__title"]
+    list_select_related = ["assessment", "requested_by"]

@@ -10,7 +10,7 @@ class ChecklistsConfig(AppConfig):
     # The pages under each entry of the main navigation (accounts.templatetags.muster).
     nav_pages = {
         "dashboard": ("agency_detail",),
-        "reports": ("report_", "assessment_reports", "assessment_report_draft"),
+        "reports": ("report_", "assessment_reports", "draft_"),
         "my-schools": ("school_",),
         "checklist": ("assessment_", "response_", "attachment_"),
         "catalog": ("catalog_",),

@@ -23,7 +23,7 @@ from checklists.catalog.models import (
     Section,
     Source,
 )
-from checklists.signoff.models import Report, SignOff
+from checklists.signoff.models import DraftReport, Report, SignOff
 
 __all__ = [
     "Assessment",
@@ -31,6 +31,7 @@ __all__ = [
     "Attachment",
     "Catalog",
     "CatalogVersion",
+    "DraftReport",
     "EvidencePrompt",
     "Figure",
     "FigureValue",

@@ -261,6 +261,9 @@ REPORT_SIGNING_CERT = env.path(
 # again by `manage.py recover_reports`. Far longer than any real render.
 REPORT_RENDER_LEASE = env.int("REPORT_RENDER_LEASE", default=600)
 
+# Draft reports render in the task worker; how many one member may have waiting or rendering.
+DRAFT_RENDERS_PER_MEMBER = env.int("DRAFT_RENDERS_PER_MEMBER", default=2)
+
 # Evidence files: the largest upload accepted, in bytes.
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
 # The form fields of one request, files aside, in bytes: far above the longest text allowed
@@ -383,6 +386,15 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+
+# The task worker (`manage.py task_worker`): how much lower its CPU priority is than the web
+# server's (os.nice), and how often it writes its heartbeat, in seconds.
+TASK_WORKER_NICE = env.int("TASK_WORKER_NICE", default=10)
+TASK_WORKER_HEARTBEAT = env.float("TASK_WORKER_HEARTBEAT", default=5.0)
+# /healthz answers 503 when the worker's last heartbeat, or the oldest task waiting for it, is
+# older than these many seconds (config/views.py).
+HEALTH_WORKER_HEARTBEAT_MAX_AGE = env.int("HEALTH_WORKER_HEARTBEAT_MAX_AGE", default=60)
+HEALTH_QUEUE_MAX_AGE = env.int("HEALTH_QUEUE_MAX_AGE", default=300)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

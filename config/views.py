@@ -15,6 +15,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django.views.defaults import server_error as django_server_error
 
+from checklists.worker import worker_health
+
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 30
@@ -24,15 +26,25 @@ RETRY_AFTER_SECONDS = 30
 @never_cache
 @require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 while the database answers a query, 503 while it does not. Nothing else is read."""
+    """200 while the database answers and the task worker keeps up, 503 otherwise.
+
+    The worker keeps up while its heartbeat is younger than HEALTH_WORKER_HEARTBEAT_MAX_AGE and
+    no task has waited longer than HEALTH_QUEUE_MAX_AGE (both in seconds; the answer gives the
+    ages). No agency data is read.
+    """
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
+        worker = worker_health()
     except DatabaseError as error:
         logger.warning("Health check: the database does not answer (%s)", error)
         return JsonResponse({"status": "unavailable", "database": "unavailable"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+    healthy = worker.get("worker") in ("ok", "not used") and worker.get("queue", "ok") == "ok"
+    if not healthy:
+        logger.warning("Health check: the task worker is not keeping up (%s)", worker)
+    body = {"status": "ok" if healthy else "unavailable", "database": "ok", **worker}
+    return JsonResponse(body, status=200 if healthy else 503)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

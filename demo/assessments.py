@@ -14,7 +14,11 @@ from checklists.assessments.evidence import attachment_add
 from checklists.assessments.models import Assessment, Response
 from checklists.assessments.services import assessment_start, assessment_start_next
 from checklists.catalog.models import CatalogVersion, EvidencePrompt
-from checklists.signoff.services import assessment_sign_off, assessment_submit
+from checklists.signoff.services import (
+    assessment_sign_off,
+    assessment_submit,
+    report_draft_prepare,
+)
 
 S = Response.Status
 
@@ -69,7 +73,8 @@ def fill(response: Response, status: str, rng: random.Random, **fields) -> None:
 @transaction.atomic
 def demo_assessments(agency: Agency, *, password: str, seed: int = 2026) -> Assessment:
     """Last year's assessment, completed and signed off through the real services; this year's,
-    carried over from it and under way. The sign-off queues the signed reports."""
+    carried over from it and under way, with a draft of its public summary asked for. The
+    sign-off and the draft queue their renders for the task worker."""
     rng = random.Random(seed)  # noqa: S311 — repeatable demo data, not security
     lead = User.objects.get(memberships__agency=agency, memberships__access="lead")
     version = CatalogVersion.objects.filter(catalog__slug="rand-law-enforcement-response").latest()
@@ -90,6 +95,8 @@ def demo_assessments(agency: Agency, *, password: str, seed: int = 2026) -> Asse
         previous=last_year, title="2026 annual assessment", due_date=date(2026, 12, 15), by=lead
     )
     _progress(this_year, agency, rng)
+    # The chief asked for the public summary's draft for the council: the worker prepares it.
+    report_draft_prepare(assessment=this_year, edition="public", by=lead)
     return this_year
 
 

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -19,12 +22,13 @@ from html.parser import HTMLParser
 from importlib import import_module
 from pathlib import Path
 from textwrap import dedent
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
-from django.urls import reverse
+from django.urls import resolve, reverse
 from django.utils.html import escape
 from hypothesis import strategies as st
 from pypdf import PdfReader
@@ -41,8 +45,8 @@ from checklists.catalog.models import (
     Source,
 )
 from checklists.catalog.reader import CatalogError, read_catalog
-from checklists.models import Report, Response, SignOff
-from checklists.signoff.rendering import report_render
+from checklists.models import DraftReport, Report, Response, SignOff
+from checklists.signoff.rendering import draft_render, report_render
 from checklists.signoff.services import assessment_sign_off, assessment_submit
 
 PASSWORD = "correct-horse-battery"  # every factory-made user's
@@ -246,6 +250,55 @@ def together[T](count: int, work: Callable[[int], T]) -> list[T | BaseException]
     for thread in threads:
         thread.join(timeout=120)
     return outcomes
+
+
+def draft_through_pages(client, agency, assessment, edition: str):
+    """A draft report as a member gets one: "Prepare draft", the worker's render (run here), then
+    the download from the draft's page. The download's response, its PDF in `.pdf`."""
+    prepared = client.post(reverse("draft_prepare", args=[agency.slug, assessment.pk, edition]))
+    assert prepared.status_code == 302, prepared
+    draft = DraftReport.objects.get(pk=resolve(prepared.url).kwargs["pk"])
+    draft_render(draft=draft)  # what the task worker does
+    response = client.get(reverse("draft_download", args=[agency.slug, draft.pk]))
+    response.pdf = b"".join(response.streaming_content) if response.status_code == 200 else b""
+    return response
+
+
+def database_url() -> str:
+    """This test's database, as another process is to reach it: under pytest-xdist each worker
+    has its own (test_muster_gw0 on PostgreSQL, its own file on SQLite), and
+    `connection.settings_dict` names the one of this worker."""
+    db = connection.settings_dict
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{db['NAME']}"
+    credentials = f"{quote(db['USER'], safe='')}:{quote(db['PASSWORD'], safe='')}"
+    return f"postgres://{credentials}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+def task_worker(*arguments: str, stdout=subprocess.DEVNULL, **env: str) -> subprocess.Popen:
+    """The deployment's task worker (`manage.py task_worker`) in its own process, on the test
+    database and files; `env` over the process's environment (e.g. TASK_WORKER_HEARTBEAT)."""
+    env = (
+        os.environ
+        | {
+            "DATABASE_URL": database_url(),
+            "DEBUG": "false",
+            "SECRET_KEY": "tests-only-not-a-secret",
+            "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
+            "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+            "REPORT_SIGNING_KEY": str(settings.REPORT_SIGNING_KEY),
+            "REPORT_SIGNING_CERT": str(settings.REPORT_SIGNING_CERT),
+        }
+        | env
+    )
+    command = [sys.executable, "manage.py", "task_worker", "--no-reload", "--no-startup-delay"]
+    return subprocess.Popen(  # noqa: S603 - our own manage.py, fixed arguments
+        [*command, "--interval", "0.1", *arguments],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+    )
 
 
 def no_errors(outcomes: list) -> list:

@@ -23,6 +23,7 @@ from checklists.models import (
     Assessment,
     Attachment,
     CatalogVersion,
+    DraftReport,
     Report,
     Response,
     SignOff,
@@ -94,10 +95,12 @@ URLS = {
     "assessment_return": (AGENCY, lambda o: _slug(o) | {"pk": o["assessment"].pk}),
     "assessment_reopen": (AGENCY, lambda o: _slug(o) | {"pk": o["assessment"].pk}),
     "assessment_reports": (AGENCY, lambda o: _slug(o) | {"pk": o["assessment"].pk}),
-    "assessment_report_draft": (
+    "draft_prepare": (
         AGENCY,
         lambda o: _slug(o) | {"pk": o["assessment"].pk, "edition": "public"},
     ),
+    "draft_detail": (AGENCY, lambda o: _slug(o) | {"pk": o["draft"].pk}),
+    "draft_download": (AGENCY, lambda o: _slug(o) | {"pk": o["draft"].pk}),
     "report_list": (AGENCY, _slug),
     "report_download": (AGENCY, lambda o: _slug(o) | {"pk": o["signed_report"].pk}),
     "report_retry": (AGENCY, lambda o: _slug(o) | {"pk": o["report"].pk}),
@@ -117,8 +120,8 @@ OBJECT_URLS = {
     "assessment_checklist", "assessment_assign", "assessment_confirm", "assessment_next", "assessment_export_csv",
     "assessment_export_json", "response_detail", "response_history", "attachment_download",
     "attachment_delete", "school_checklist", "assessment_review", "assessment_sign_off",
-    "assessment_return", "assessment_reopen", "assessment_reports", "assessment_report_draft",
-    "report_download", "report_retry",
+    "assessment_return", "assessment_reopen", "assessment_reports", "draft_prepare",
+    "draft_detail", "draft_download", "report_download", "report_retry",
 }  # fmt: skip
 
 # What each person gets at each URL, by GET and by POST (a POST with no data: a form answers with
@@ -173,7 +176,9 @@ STATUSES = {
     "assessment_return": (AGENCY, "405 405 405 405 405 login", "302 403 403 403 404 login"),
     "assessment_reopen": (AGENCY, "405 405 405 405 405 login", "302 403 403 403 404 login"),
     "assessment_reports": (AGENCY, "200 200 200 200 404 login", "405 405 405 405 405 login"),
-    "assessment_report_draft": (AGENCY, "200 200 200 200 404 login", "405 405 405 405 405 login"),
+    "draft_prepare": (AGENCY, "405 405 405 405 405 login", "302 302 302 302 404 login"),
+    "draft_detail": (AGENCY, "200 200 200 200 404 login", "405 405 405 405 405 login"),
+    "draft_download": (AGENCY, "200 200 200 200 404 login", "405 405 405 405 405 login"),
     "report_list": (AGENCY, "200 200 200 200 404 login", "405 405 405 405 405 login"),
     "report_download": (AGENCY, "200 200 200 200 404 login", "405 405 405 405 405 login"),
     "report_retry": (AGENCY, "405 405 405 405 405 login", "302 403 403 403 404 login"),
@@ -225,7 +230,12 @@ def objects_of(agency, lead) -> dict:
     )  # fmt: skip
     signed_report = Report(sign_off=sign_off, edition="public", state="done")
     signed_report.file.save("report.pdf", ContentFile(PDF_BYTES))
+    draft = DraftReport(
+        assessment=assessment, edition="full", requested_by=lead, state="done",
+    )  # fmt: skip
+    draft.file.save("draft.pdf", ContentFile(PDF_BYTES))
     return {
+        "draft": draft,
         "report": Report.objects.create(sign_off=sign_off, edition="full", state="failed"),
         "signed_report": signed_report,
         "agency": agency,
@@ -269,6 +279,7 @@ WATCHED = [
     Attachment,
     SignOff,
     Report,
+    DraftReport,
     Notification,
 ]
 

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import socket
+from datetime import timedelta
 
 import pytest
 from django.db import connections
 from django.test import Client
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
+from checklists.signoff.tasks import report_render_task
+from checklists.worker import heartbeat_write
 from tests.helpers import assert_error_page
 
 
@@ -56,7 +61,8 @@ def test_health_check_reports_a_working_database(client, db):
     response = client.get("/healthz")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    # The tests' dummy task backend has no queue, so there is no worker to watch.
+    assert response.json() == {"status": "ok", "database": "ok", "worker": "not used"}
     assert "no-store" in response["Cache-Control"]
 
 
@@ -81,7 +87,7 @@ def test_without_the_database_pages_are_a_friendly_503_and_recover_by_themselves
     outage.end()  # the database is back: no restart, the next request reconnects
 
     assert client.get(agency.get_absolute_url()).status_code == 200
-    assert load_balancer.get("/healthz").json() == {"status": "ok", "database": "ok"}
+    assert load_balancer.get("/healthz").json()["status"] == "ok"
 
 
 def test_other_server_errors_stay_a_500(client_for, lead, settings):
@@ -90,3 +96,68 @@ def test_other_server_errors_stay_a_500(client_for, lead, settings):
     client.raise_request_exception = False
 
     assert_error_page(client.get("/crash/"), 500, "Something went wrong on our side")
+
+
+# The task worker -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def database_queue(settings):
+    """Tasks wait in the database for a worker, as in deployment."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.HEALTH_WORKER_HEARTBEAT_MAX_AGE = 60
+    settings.HEALTH_QUEUE_MAX_AGE = 300
+
+
+def test_health_check_fails_while_no_worker_has_ever_beaten(client, db, database_queue):
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json() == {
+        "status": "unavailable",
+        "database": "ok",
+        "worker": "silent",
+        "worker_heartbeat_age": None,
+        "queue": "ok",
+        "oldest_queued_age": None,
+    }
+
+
+def test_health_check_follows_the_workers_heartbeat_age(client, db, database_queue):
+    heartbeat_write(at=timezone.now() - timedelta(seconds=20))
+    fresh = client.get("/healthz")
+    heartbeat_write(at=timezone.now() - timedelta(seconds=61))
+    stale = client.get("/healthz")
+
+    assert (fresh.status_code, fresh.json()["worker_heartbeat_age"]) == (200, 20)
+    assert fresh.json()["worker"] == "ok"
+    assert (stale.status_code, stale.json()["worker"]) == (503, "silent")
+    assert stale.json()["worker_heartbeat_age"] == 61
+
+
+def test_health_check_fails_when_a_task_has_waited_too_long(client, db, database_queue, settings):
+    heartbeat_write()
+    result = report_render_task.enqueue(0)
+    waiting = client.get("/healthz")
+    DBTaskResult.objects.filter(pk=result.id).update(
+        enqueued_at=timezone.now() - timedelta(seconds=301)
+    )
+    stalled = client.get("/healthz")
+
+    assert waiting.status_code == 200
+    assert waiting.json()["queue"] == "ok"
+    assert stalled.status_code == 503
+    assert (stalled.json()["queue"], stalled.json()["oldest_queued_age"]) == ("stalled", 301)
+    settings.HEALTH_QUEUE_MAX_AGE = 600  # the limit is the operator's
+    assert client.get("/healthz").status_code == 200
+
+
+def test_health_check_reads_a_fixed_number_of_queries(client, db, database_queue, count_queries):
+    heartbeat_write()
+    for _ in range(3):
+        report_render_task.enqueue(0)
+    few = count_queries(lambda: client.get("/healthz"))
+    for _ in range(20):
+        report_render_task.enqueue(0)
+
+    assert count_queries(lambda: client.get("/healthz")) == few

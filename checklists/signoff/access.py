@@ -1,4 +1,4 @@
-"""Fetch a signed report for a request, or refuse (another agency's report is a 404)."""
+"""Fetch a signed or draft report for a request, or refuse (another agency's is a 404)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Agency
-from checklists.signoff.models import Report
+from checklists.signoff.models import DraftReport, Report
 
 
 def get_report(request: HttpRequest, agency: Agency, pk: int, perm: str | None = None) -> Report:
@@ -19,3 +19,9 @@ def get_report(request: HttpRequest, agency: Agency, pk: int, perm: str | None =
     if perm and not request.user.has_perm(perm, agency):
         raise PermissionDenied
     return report
+
+
+def get_draft(request: HttpRequest, agency: Agency, pk: int) -> DraftReport:
+    return get_object_or_404(
+        DraftReport.objects.select_related("assessment__agency"), assessment__agency=agency, pk=pk
+    )

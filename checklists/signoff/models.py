@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 
 from checklists.assessments.models import Assessment
@@ -138,7 +139,10 @@ class Report(models.Model):
     file = models.FileField(upload_to="reports/%Y/", max_length=255, blank=True)
     sha256 = models.CharField("SHA-256", max_length=64, blank=True)
     size = models.PositiveBigIntegerField(null=True, blank=True)
-    error = models.TextField(blank=True)
+    error = models.TextField(blank=True, help_text="For operators: what went wrong, in full.")
+    error_reference = models.CharField(
+        max_length=16, blank=True, help_text="What members are shown; the log has the detail."
+    )
     task_id = models.CharField(max_length=64, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
@@ -171,3 +175,68 @@ class Report(models.Model):
             and self.started_at is not None
             and self.started_at >= (now or timezone.now()) - self.lease()
         )
+
+
+class DraftReportQuerySet(models.QuerySet["DraftReport"]):
+    def in_progress(self, *, now=None) -> DraftReportQuerySet:
+        """Drafts waiting or rendering within the render lease (one older is taken as lost)."""
+        cutoff = (now or timezone.now()) - Report.lease()
+        return self.filter(
+            state__in=[Report.State.PENDING, Report.State.RUNNING], created_at__gte=cutoff
+        )
+
+
+class DraftReport(models.Model):
+    """A draft report of an assessment not yet signed off, prepared in the task worker.
+
+    The worker takes the snapshot of the live rows when it gets to the draft, and keys the draft
+    on that snapshot's fingerprint: when an earlier draft of the same edition has the same one,
+    nothing has changed since, and its file is served again instead of being rendered again.
+    """
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="drafts")
+    edition = models.CharField(max_length=10, choices=Report.Edition.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    state = models.CharField(
+        max_length=10, choices=Report.State.choices, default=Report.State.PENDING
+    )
+    snapshot_sha256 = models.CharField(
+        "snapshot SHA-256",
+        max_length=64,
+        blank=True,
+        help_text="Of the live snapshot, the assessment's state, the logo and the paper size.",
+    )
+    reused = models.BooleanField(
+        default=False, help_text="Nothing had changed: an earlier draft's file is served again."
+    )
+    file = models.FileField(upload_to="drafts/%Y/", max_length=255, blank=True)
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True, help_text="For operators: what went wrong, in full.")
+    error_reference = models.CharField(max_length=16, blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    rendered_at = models.DateTimeField(null=True, blank=True)
+
+    objects = DraftReportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["assessment", "edition", "snapshot_sha256"],
+                name="checklists_draft_snapshot_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Draft {self.get_edition_display().lower()} of {self.assessment}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("draft_detail", args=[self.assessment.agency.slug, self.pk])
+
+    @property
+    def in_progress(self) -> bool:
+        return self.state in (Report.State.PENDING, Report.State.RUNNING)

@@ -266,17 +266,25 @@ def html_to_pdf(
         return document.write_pdf(**options)
 
 
+def draft_snapshot(assessment: Assessment, *, edition: str) -> dict:
+    """What a draft of the edition shows: a snapshot of the live rows, taken now."""
+    data = assessment_snapshot(assessment, signer=None, as_of=timezone.localdate())
+    return public_snapshot(data) if edition == Report.Edition.PUBLIC else data
+
+
+def draft_pdf_from(data: dict, *, edition: str, assessment_state: str, logo_name: str) -> bytes:
+    """A draft report from its snapshot: watermarked, unsigned."""
+    html = report_html(data, edition=edition, draft_state=assessment_state, logo_name=logo_name)
+    return html_to_pdf(html, logo_name=logo_name)
+
+
 def draft_pdf(assessment: Assessment, *, edition: str) -> bytes:
     """A draft report of the assessment as it stands now (live rows), watermarked, unsigned."""
-    data = assessment_snapshot(assessment, signer=None, as_of=timezone.localdate())
-    if edition == Report.Edition.PUBLIC:
-        data = public_snapshot(data)
-    logo = assessment.agency.logo.name if assessment.agency.logo else ""
-    return html_to_pdf(
-        report_html(
-            data, edition=edition, draft_state=assessment.get_state_display(), logo_name=logo
-        ),
-        logo_name=logo,
+    return draft_pdf_from(
+        draft_snapshot(assessment, edition=edition),
+        edition=edition,
+        assessment_state=assessment.get_state_display(),
+        logo_name=assessment.agency.logo.name if assessment.agency.logo else "",
     )
 
 

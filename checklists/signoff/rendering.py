@@ -1,17 +1,35 @@
-"""Rendering a signed report: claim the row, render and sign the PDF, store it once."""
+"""Rendering in the task worker: a signed report (claim the row, render and sign the PDF, store
+it once) and a draft report (the live rows' snapshot taken now; rendered only if it changed).
+
+A render that fails is logged in full for operators, with a short reference; the row keeps the
+detail for the admin and the reference for the page, which shows members only the reference.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import secrets
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from checklists.signoff.models import Report
-from checklists.signoff.pdf import signed_pdf
+from checklists.signoff.models import DraftReport, Report
+from checklists.signoff.pdf import draft_pdf_from, draft_snapshot, signed_pdf
 from checklists.signoff.signing import sign_pdf
+from checklists.signoff.snapshot import canonical, fingerprint
+
+logger = logging.getLogger(__name__)
+
+
+def _failure_logged(error: Exception, what: str) -> tuple[str, str]:
+    """Log a failed render in full; the detail for the row and the reference for members."""
+    reference = secrets.token_hex(4).upper()
+    logger.error("Render failed: %s (reference %s)", what, reference, exc_info=error)
+    return f"{type(error).__name__}: {error}", reference
 
 
 def report_render(*, report: Report) -> Report:
@@ -31,10 +49,11 @@ def report_render(*, report: Report) -> Report:
         agency = json.loads(sign_off.snapshot)["agency"]
         signed = sign_pdf(pdf, reason=f"Sign-off by {sign_off.typed_name}", location=agency["name"])
     except Exception as error:
+        detail, reference = _failure_logged(error, f"signed report {claimed.pk}")
         # Only this attempt's own claim: a newer attempt may be under way.
         Report.objects.filter(
             pk=claimed.pk, state=Report.State.RUNNING, attempts=claimed.attempts
-        ).update(state=Report.State.FAILED, error=f"{type(error).__name__}: {error}")
+        ).update(state=Report.State.FAILED, error=detail, error_reference=reference)
         raise
     return _report_store(claimed, signed)
 
@@ -50,8 +69,8 @@ def _report_claim(report: Report) -> Report | None:
     if report.state == Report.State.DONE or report.is_being_rendered():
         return None
     report.state, report.attempts, report.error = Report.State.RUNNING, report.attempts + 1, ""
-    report.started_at = timezone.now()
-    report.save(update_fields=["state", "attempts", "error", "started_at"])
+    report.started_at, report.error_reference = timezone.now(), ""
+    report.save(update_fields=["state", "attempts", "error", "error_reference", "started_at"])
     return report
 
 
@@ -67,3 +86,73 @@ def _report_store(claimed: Report, signed: bytes) -> Report:
     report.state, report.error, report.rendered_at = Report.State.DONE, "", timezone.now()
     report.save()
     return report
+
+
+def draft_render(*, draft: DraftReport) -> DraftReport:
+    """Prepare a draft: the snapshot of the live rows now, and the PDF rendered from it, or,
+    when an earlier draft of the edition had the very same snapshot, that draft's file again."""
+    claimed = _draft_claim(draft)
+    if claimed is None:
+        return DraftReport.objects.get(pk=draft.pk)
+    try:
+        assessment = claimed.assessment
+        data = draft_snapshot(assessment, edition=claimed.edition)
+        state, logo = assessment.get_state_display(), _logo_name(assessment)
+        key = fingerprint(f"{canonical(data)}\n{state}\n{logo}\n{settings.REPORT_PAPER_SIZE}")
+        if same := _draft_same_as(claimed, key):
+            return _draft_reuse(claimed, same, key)
+        pdf = draft_pdf_from(data, edition=claimed.edition, assessment_state=state, logo_name=logo)
+        return _draft_store(claimed, pdf, key)
+    except Exception as error:
+        detail, reference = _failure_logged(error, f"draft report {claimed.pk}")
+        DraftReport.objects.filter(pk=claimed.pk, state=Report.State.RUNNING).update(
+            state=Report.State.FAILED, error=detail, error_reference=reference
+        )
+        raise
+
+
+def _logo_name(assessment) -> str:
+    return assessment.agency.logo.name if assessment.agency.logo else ""
+
+
+def _draft_same_as(draft: DraftReport, key: str) -> DraftReport | None:
+    done = DraftReport.objects.filter(
+        assessment_id=draft.assessment_id,
+        edition=draft.edition,
+        snapshot_sha256=key,
+        state=Report.State.DONE,
+    )
+    return done.exclude(file="").order_by("-rendered_at").first()
+
+
+@transaction.atomic
+def _draft_claim(draft: DraftReport) -> DraftReport | None:
+    draft = (
+        DraftReport.objects.select_for_update(of=("self",))
+        .select_related("assessment__agency")
+        .get(pk=draft.pk)
+    )
+    if draft.state != Report.State.PENDING:
+        return None
+    draft.state, draft.started_at = Report.State.RUNNING, timezone.now()
+    draft.save(update_fields=["state", "started_at"])
+    return draft
+
+
+def _draft_reuse(draft: DraftReport, same: DraftReport, key: str) -> DraftReport:
+    draft.file.name, draft.size, draft.reused = same.file.name, same.size, True
+    return _draft_done(draft, key)
+
+
+def _draft_store(draft: DraftReport, pdf: bytes, key: str) -> DraftReport:
+    assessment = draft.assessment
+    name = f"muster-{assessment.agency.slug}-{assessment.pk}-draft-{draft.edition}.pdf"
+    draft.file.save(name, ContentFile(pdf), save=False)
+    draft.size = len(pdf)
+    return _draft_done(draft, key)
+
+
+def _draft_done(draft: DraftReport, key: str) -> DraftReport:
+    draft.snapshot_sha256, draft.state, draft.rendered_at = key, Report.State.DONE, timezone.now()
+    draft.save(update_fields=["file", "size", "reused", "snapshot_sha256", "state", "rendered_at"])
+    return draft

@@ -1,14 +1,16 @@
 """Review and sign-off: submit, return, sign off (freezing the snapshot), reopen; and the
-signed reports' queue (retry, recovery) and downloads."""
+signed reports' queue (retry, recovery) and downloads; draft reports, prepared in the worker."""
 
 from __future__ import annotations
 
 import hashlib
 from pathlib import PurePosixPath
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from accounts.audit import record
@@ -21,15 +23,18 @@ from checklists.assessments.services import (
     assessment_revision_create,
     assessment_schools_fill,
 )
-from checklists.signoff.models import Report, SignOff
-from checklists.signoff.pdf import draft_pdf
+from checklists.signoff.models import DraftReport, Report, SignOff
 from checklists.signoff.snapshot import (
     assessment_snapshot,
     canonical,
     fingerprint,
     public_snapshot,
 )
-from checklists.signoff.tasks import report_render_enqueue, report_render_queued
+from checklists.signoff.tasks import (
+    draft_render_enqueue,
+    report_render_enqueue,
+    report_render_queued,
+)
 
 ATTESTATION = (
     "I have reviewed this assessment. To the best of my knowledge, the readiness it records and "
@@ -243,18 +248,47 @@ def report_retry(*, report: Report) -> Report:
     return report
 
 
-def report_draft(*, assessment: Assessment, edition: str, by: User) -> bytes:
-    """A draft report rendered now from the live rows; the download is recorded."""
-    pdf = draft_pdf(assessment, edition=edition)
+@transaction.atomic
+def report_draft_prepare(*, assessment: Assessment, edition: str, by: User) -> DraftReport:
+    """Ask the task worker for a draft report of the assessment as it stands.
+
+    A draft of this edition that waits for the worker already is that draft: the worker takes
+    its snapshot when it gets to it, so it will show this request's data too. Otherwise a new one
+    is queued, unless the member already has DRAFT_RENDERS_PER_MEMBER drafts under way (a
+    ValidationError). Whether anything changed since the last draft is for the worker to find
+    (`rendering.draft_render`): the request itself reads no more than a few rows. Two asking
+    at the same instant may queue two drafts; the second then finds the first's file.
+    """
+    waiting = DraftReport.objects.filter(
+        assessment=assessment, edition=edition, state=Report.State.PENDING
+    ).in_progress()
+    if draft := waiting.first():
+        return draft
+    limit = settings.DRAFT_RENDERS_PER_MEMBER
+    if DraftReport.objects.in_progress().filter(requested_by=by).count() >= limit:
+        raise ValidationError(
+            f"You already have {limit} draft report{pluralize(limit)} being prepared. "
+            "Wait for one to be ready, then ask again.",
+            code="busy",
+        )
+    draft = DraftReport.objects.create(assessment=assessment, edition=edition, requested_by=by)
+    transaction.on_commit(lambda: draft_render_enqueue(draft=draft))
+    return draft
+
+
+def report_draft_open(*, draft: DraftReport, by: User):
+    """Open a rendered draft's file for its download, which is recorded."""
+    handle = stored_file_open(draft.file)
+    assessment = draft.assessment
     record(
         AuditEvent.Action.DRAFT_REPORT_DOWNLOADED,
         agency=assessment.agency,
         actor=by,
         target=assessment,
-        summary=f"Downloaded a draft {Report.Edition(edition).label.lower()} of {assessment.title}",
-        edition=edition,
+        summary=f"Downloaded a draft {Report.Edition(draft.edition).label.lower()} of {assessment.title}",
+        edition=draft.edition,
     )
-    return pdf
+    return handle
 
 
 def report_open(*, report: Report, by: User):

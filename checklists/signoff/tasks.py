@@ -5,14 +5,25 @@ from __future__ import annotations
 from django.tasks import TaskResultStatus, task
 from django.tasks.exceptions import TaskResultDoesNotExist
 
-from checklists.signoff.models import Report
-from checklists.signoff.rendering import report_render
+from checklists.signoff.models import DraftReport, Report
+from checklists.signoff.rendering import draft_render, report_render
 
 
 @task()
 def report_render_task(report_id: int) -> str:
     """Render, sign and store one signed report; returns its SHA-256."""
     return report_render(report=Report.objects.get(pk=report_id)).sha256
+
+
+@task()
+def draft_render_task(draft_id: int) -> int:
+    """Render one draft report; returns its size in bytes."""
+    return draft_render(draft=DraftReport.objects.get(pk=draft_id)).size
+
+
+def draft_render_enqueue(*, draft: DraftReport) -> None:
+    result = draft_render_task.enqueue(draft.pk)
+    DraftReport.objects.filter(pk=draft.pk).update(task_id=str(result.id))
 
 
 def report_render_enqueue(*, report: Report) -> None:

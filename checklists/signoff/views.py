@@ -22,9 +22,9 @@ from checklists.assessments.forms import add_service_errors
 from checklists.assessments.models import Assessment
 from checklists.assessments.services import IncompleteAssessment, assessment_gaps
 from checklists.signoff import services
-from checklists.signoff.access import get_report
+from checklists.signoff.access import get_draft, get_report
 from checklists.signoff.forms import SignOffForm, VerifyForm
-from checklists.signoff.models import Report, SignOff
+from checklists.signoff.models import DraftReport, Report, SignOff
 from checklists.signoff.verify import verify_report
 
 
@@ -136,27 +136,59 @@ def report_list(request: HttpRequest, slug: str) -> HttpResponse:
     """The agency's signed reports, newest first, and draft reports of the open assessment."""
     agency = get_agency(request, slug)
     current = Assessment.objects.current_for(agency)
+    current = current if current and not current.is_locked else None
     context = {
         "agency": agency,
         "sign_offs": SignOff.objects.for_agency(agency),
-        "current": current if current and not current.is_locked else None,
+        "current": current,
+        "drafts": DraftReport.objects.filter(assessment=current)[:5] if current else [],
         "can_sign": request.user.has_perm("checklists.sign_off_assessment", agency),
         "editions": Report.Edition.choices,
     }
     return render(request, "checklists/report_list.html", context)
 
 
-@require_safe
-def report_draft(request: HttpRequest, slug: str, pk: int, edition: str) -> HttpResponse:
-    """A draft report, rendered on request (signed reports come from storage)."""
+@require_POST
+def draft_prepare(request: HttpRequest, slug: str, pk: int, edition: str) -> HttpResponse:
+    """Ask for a draft report; its page shows the progress and then the download."""
     agency = get_agency(request, slug)
     assessment = get_assessment(request, agency, pk)
     if edition not in Report.Edition.values:
         raise Http404("No such edition.")
-    pdf = services.report_draft(assessment=assessment, edition=edition, by=request.user)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    name = f"muster-{agency.slug}-{assessment.pk}-draft-{edition}.pdf"
-    response["Content-Disposition"] = f'inline; filename="{name}"'
+    try:
+        draft = services.report_draft_prepare(
+            assessment=assessment, edition=edition, by=request.user
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("report_list", slug=agency.slug)
+    return redirect(draft)
+
+
+@require_safe
+def draft_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """A draft's progress (htmx asks again every few seconds while it renders) and download."""
+    agency = get_agency(request, slug)
+    draft = get_draft(request, agency, pk)
+    template = "checklists/draft_detail.html"
+    if request.htmx:
+        template += "#status"
+    return render(request, template, {"agency": agency, "draft": draft})
+
+
+@require_safe
+def draft_download(request: HttpRequest, slug: str, pk: int) -> FileResponse:
+    agency = get_agency(request, slug)
+    draft = get_draft(request, agency, pk)
+    if draft.state != Report.State.DONE:
+        raise Http404("This draft is not ready yet.")
+    name = f"muster-{agency.slug}-{draft.assessment_id}-draft-{draft.edition}.pdf"
+    response = FileResponse(
+        services.report_draft_open(draft=draft, by=request.user),
+        filename=name,
+        content_type="application/pdf",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
     return response
 
 

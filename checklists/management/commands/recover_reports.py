@@ -3,7 +3,7 @@ from __future__ import annotations
 import time
 
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import InterfaceError, OperationalError, close_old_connections, connection
 
 from checklists.signoff.services import reports_recover
 
@@ -26,8 +26,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, every: float, **options) -> None:
         while True:
-            for report in reports_recover():
-                self.stdout.write(f"Queued again: {report} (report {report.pk})")
+            try:
+                for report in reports_recover():
+                    self.stdout.write(f"Queued again: {report} (report {report.pk})")
+            except (OperationalError, InterfaceError) as error:
+                if every <= 0:
+                    raise
+                # Kept running, it waits out a database outage and sweeps on the next round.
+                self.stderr.write(f"The database cannot be reached ({error}); trying again.")
+                connection.close()
             if every <= 0:
                 return
             time.sleep(every)

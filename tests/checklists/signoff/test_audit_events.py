@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from accounts.models import AuditEvent
 from checklists.signoff.services import assessment_reopen, assessment_return, assessment_submit
-from tests.helpers import report_stored, sign, the_event
+from tests.helpers import draft_through_pages, report_stored, sign, the_event
 
 A = AuditEvent.Action
 
@@ -34,9 +34,7 @@ def test_signed_and_draft_report_downloads_are_recorded(
     complete_assessment, agency, lead, viewer, client_for
 ):
     client = client_for(viewer)
-    client.get(
-        reverse("assessment_report_draft", args=[agency.slug, complete_assessment.pk, "public"])
-    )
+    draft_through_pages(client, agency, complete_assessment, "public")
     report = report_stored(sign(complete_assessment, lead).reports.get(edition="full"))
 
     client.get(reverse("report_download", args=[agency.slug, report.pk]))

@@ -13,7 +13,14 @@ from checklists.models import Response
 from checklists.signoff.pdf import OwnFilesOnly
 from checklists.signoff.rendering import report_render
 from checklists.signoff.verify import verify_report
-from tests.helpers import PNG_BYTES, pdf_text, response_for, sign, signed_report, url
+from tests.helpers import (
+    PNG_BYTES,
+    draft_through_pages,
+    pdf_text,
+    response_for,
+    sign,
+    signed_report,
+)
 
 
 def test_public_summary_leaves_out_school_names_and_evidence(
@@ -45,10 +52,10 @@ def test_a_report_is_rendered_once(complete_assessment, lead):
 
 
 def test_draft_report_renders_on_request_with_a_watermark(client_for, agency, assessment, viewer):
-    response = client_for(viewer).get(url("assessment_report_draft", agency, assessment.pk, "full"))
+    response = draft_through_pages(client_for(viewer), agency, assessment, "full")
 
     assert response["Content-Type"] == "application/pdf"
-    pages = pdf_text(response.content)
+    pages = pdf_text(response.pdf)
     assert all("DRAFT" in p for p in pages)
     assert "Not signed off." in pages[-1]
 
@@ -78,11 +85,11 @@ def test_signed_report_is_tagged_for_screen_readers(complete_assessment, lead):
 
 def test_paper_is_letter_unless_set_to_a4(client_for, agency, assessment, viewer, settings):
     client = client_for(viewer)
-    page_url = url("assessment_report_draft", agency, assessment.pk, "public")
 
-    letter = PdfReader(io.BytesIO(client.get(page_url).content)).pages[0].mediabox
+    letter = draft_through_pages(client, agency, assessment, "public").pdf
     settings.REPORT_PAPER_SIZE = "A4"
-    a4 = PdfReader(io.BytesIO(client.get(page_url).content)).pages[0].mediabox
+    a4 = draft_through_pages(client, agency, assessment, "public").pdf
+    letter, a4 = (PdfReader(io.BytesIO(pdf)).pages[0].mediabox for pdf in (letter, a4))
 
     assert (round(letter.width), round(letter.height)) == (612, 792)
     assert (round(a4.width), round(a4.height)) == (595, 842)
@@ -115,10 +122,6 @@ def test_lead_uploads_a_logo_that_appears_on_the_cover(
 
     agency.refresh_from_db()
     assert agency.logo
-    pdf = (
-        client_for(lead)
-        .get(url("assessment_report_draft", agency, assessment.pk, "public"))
-        .content
-    )
+    pdf = draft_through_pages(client_for(lead), agency, assessment, "public").pdf
     first_page = PdfReader(io.BytesIO(pdf)).pages[0]
     assert list(first_page.images), "the logo is drawn on the cover"

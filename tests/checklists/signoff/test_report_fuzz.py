@@ -15,7 +15,7 @@ from accounts.models import Agency, School, User
 from checklists.assessments.services import response_update
 from checklists.models import Response
 from checklists.signoff.rendering import report_render
-from tests.helpers import PASSWORD, pdf_text, response_for
+from tests.helpers import PASSWORD, draft_through_pages, pdf_text, response_for
 
 PAYLOADS = [
     "<b>bold</b> & <i>x</i>",
@@ -48,12 +48,10 @@ def test_markup_in_stored_text_prints_as_text_in_the_report(
         owner=editor,
     )
 
-    reply = client_for(viewer).get(
-        reverse("assessment_report_draft", args=[agency.slug, assessment.pk, "full"])
-    )
+    reply = draft_through_pages(client_for(viewer), agency, assessment, "full")
 
     assert reply.status_code == 200
-    text = squash("".join(pdf_text(reply.content)))
+    text = squash("".join(pdf_text(reply.pdf)))
     for label in ["Agency", "Jurisdiction", "School", "Person", "Notes", "Answer"]:
         assert squash(f"{label} {payload}") in text, label
 

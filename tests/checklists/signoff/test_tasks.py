@@ -1,21 +1,18 @@
 """Signed reports survive a task worker that dies mid-render, and are stored exactly once.
 
-The worker here is the real one (`manage.py db_worker`, django-tasks-db) in its own process,
+The worker here is the real one (`manage.py task_worker`, on django-tasks-db) in its own process,
 against the test database, killed with SIGKILL while it renders.
 """
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from datetime import timedelta
 from io import StringIO
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings as django_settings
@@ -28,7 +25,7 @@ from checklists.models import Report, SignOff
 from checklists.signoff.rendering import report_render
 from checklists.signoff.services import reports_recover
 from checklists.signoff.verify import verify_report
-from tests.helpers import sign
+from tests.helpers import sign, task_worker
 
 LEASE = 1  # seconds
 
@@ -131,39 +128,6 @@ def test_two_overlapping_renders_of_one_report_store_one_file(complete_assessmen
 # A worker killed mid-render ------------------------------------------------------------------
 
 
-def _database_url() -> str:
-    """This test's database, as the worker process is to reach it: under pytest-xdist each
-    worker has its own (test_muster_gw0 on PostgreSQL, its own file on SQLite), and
-    `connection.settings_dict` names the one of this worker."""
-    db = connection.settings_dict
-    if db["ENGINE"] == "django.db.backends.sqlite3":
-        return f"sqlite:///{db['NAME']}"
-    credentials = f"{quote(db['USER'], safe='')}:{quote(db['PASSWORD'], safe='')}"
-    return f"postgres://{credentials}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-
-
-def worker(*arguments: str) -> subprocess.Popen:
-    """The deployment's task worker, in its own process, on the test database and files."""
-    env = os.environ | {
-        "DATABASE_URL": _database_url(),
-        "DEBUG": "false",
-        "SECRET_KEY": "tests-only-not-a-secret",
-        "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
-        "MEDIA_ROOT": str(django_settings.MEDIA_ROOT),
-        "REPORT_SIGNING_KEY": str(django_settings.REPORT_SIGNING_KEY),
-        "REPORT_SIGNING_CERT": str(django_settings.REPORT_SIGNING_CERT),
-        "REPORT_RENDER_LEASE": str(LEASE),
-    }
-    command = [sys.executable, "manage.py", "db_worker", "--no-reload", "--no-startup-delay"]
-    return subprocess.Popen(  # noqa: S603 - our own manage.py, fixed arguments
-        [*command, "--interval", "0.1", *arguments],
-        cwd=django_settings.BASE_DIR,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-
-
 def wait_for_a_render(process: subprocess.Popen, timeout: float = 30) -> Report:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -180,7 +144,7 @@ def test_a_worker_killed_while_rendering_leaves_a_report_that_is_finished_once(
     complete_assessment, lead
 ):
     sign_off = sign(complete_assessment, lead)
-    first = worker()
+    first = task_worker(REPORT_RENDER_LEASE=str(LEASE))
     try:
         killed = wait_for_a_render(first)
     finally:
@@ -194,7 +158,9 @@ def test_a_worker_killed_while_rendering_leaves_a_report_that_is_finished_once(
         started_at=killed.started_at - timedelta(seconds=LEASE + 1)
     )
     call_command("recover_reports", stdout=StringIO())
-    second = worker("--batch")  # renders what is queued, then exits
+    second = task_worker(
+        "--batch", REPORT_RENDER_LEASE=str(LEASE)
+    )  # renders what is queued, then exits
     assert second.wait(timeout=90) == 0, second.stderr.read().decode()
 
     assert_stored_once_and_authentic(sign_off)

@@ -92,28 +92,38 @@ def test_sign_off_records_snapshot_locks_and_produces_signed_reports(
     assert b"".join(download.streaming_content) == full
 
 
-def test_a_failed_render_is_shown_and_a_lead_retries_it(
+def test_a_failed_render_is_shown_with_a_reference_and_a_lead_retries_it(
     client_for,
     agency,
     complete_assessment,
     lead,
+    viewer,
     settings,
     tmp_path,
     render_reports,
     django_capture_on_commit_callbacks,
+    caplog,
 ):
     working_key = settings.REPORT_SIGNING_KEY
     settings.REPORT_SIGNING_KEY = tmp_path / "missing.key"
     sign(complete_assessment, lead, django_capture_on_commit_callbacks)
     failed = SignOff.objects.get().reports.get(edition="full")
     assert failed.state == Report.State.FAILED
-    assert "No report signing key" in failed.error
-    page = (
-        client_for(lead)
-        .get(url("assessment_reports", agency, complete_assessment.pk))
-        .content.decode()
-    )
-    assert "Failed after 1 attempt" in page
+    assert "No report signing key" in failed.error  # for operators, in the admin
+    for member in (lead, viewer):
+        page = (
+            client_for(member)
+            .get(url("assessment_reports", agency, complete_assessment.pk))
+            .content.decode()
+        )
+        assert "Failed after 1 attempt" in page
+        assert f"reference: {failed.error_reference}" in page
+        assert str(tmp_path) not in page
+        assert "No report signing key" not in page
+    # The operator's log has the detail, under the same reference.
+    logged = [r for r in caplog.records if failed.error_reference in r.getMessage()]
+    assert logged
+    assert "missing.key" in str(logged[0].exc_info[1])
 
     settings.REPORT_SIGNING_KEY = working_key
     with django_capture_on_commit_callbacks(execute=True):
@@ -143,7 +153,7 @@ def test_reports_page_lists_the_agencys_signed_reports(
     for report in sign_off.reports.all():
         assert url("report_download", agency, report.pk) in page
     assert "Lakeside 2026" not in page
-    assert "draft PDF" not in page  # the current assessment is signed: nothing to draft
+    assert "Prepare draft" not in page  # the current assessment is signed: nothing to draft
 
 
 def test_reports_page_offers_drafts_before_the_first_sign_off(
@@ -152,8 +162,8 @@ def test_reports_page_offers_drafts_before_the_first_sign_off(
     page = client_for(viewer).get(url("report_list", agency)).content.decode()
 
     assert "No signed reports yet" in page
-    assert url("assessment_report_draft", agency, assessment.pk, "full") in page
-    assert url("assessment_report_draft", agency, assessment.pk, "public") in page
+    assert url("draft_prepare", agency, assessment.pk, "full") in page
+    assert url("draft_prepare", agency, assessment.pk, "public") in page
 
 
 def test_reports_page_queries_do_not_grow_with_sign_offs(
