@@ -187,7 +187,9 @@ def response_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     can_edit = request.user.has_perm("checklists.change_response", response)
     if request.method == "POST" and not can_edit:
         raise PermissionDenied
-    form = ResponseForm(request.POST or None, request.FILES or None, response=response)
+    form = ResponseForm(
+        request.POST or None, request.FILES or None, response=response, user=request.user
+    )
     conflict = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -201,6 +203,8 @@ def response_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             form.add_service_errors(error)
         else:
             return _saved(request, saved)
+    if request.method == "POST":
+        _keep_uploads(form, by=request.user)
     context = _row_context(response) | {
         "form": form,
         "can_edit": can_edit,
@@ -216,7 +220,22 @@ def _conflict_form(request: HttpRequest, current: Response) -> ResponseForm:
     """The editor's own values, now based on the stored version, so saving again keeps theirs."""
     data = request.POST.copy()
     data["version"] = current.version
-    return ResponseForm(data, request.FILES or None, response=current)
+    form = ResponseForm(data, request.FILES or None, response=current, user=request.user)
+    form.is_valid()
+    return form
+
+
+def _keep_uploads(form: ResponseForm, *, by) -> None:
+    """The form could not be saved: keep the files it brought, so nobody chooses them again."""
+    for prompt_key, upload in form.uploads():
+        try:
+            kept = evidence.pending_add(
+                response=form.response, upload=upload, prompt_key=prompt_key, by=by
+            )
+        except ValidationError as error:
+            form.add_error(f"answer_{prompt_key}" if prompt_key else "documents", error)
+        else:
+            form.pending_uploads.append(kept)
 
 
 def _saved(request: HttpRequest, response: Response) -> HttpResponse:
@@ -258,13 +277,22 @@ def attachment_download(request: HttpRequest, slug: str, pk: int) -> FileRespons
     return response
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def attachment_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Remove one file, after a confirmation: with htmx only the item's file list is replaced,
+    so what the person has typed in the item's form stays; without, a page asks first."""
     agency = get_agency(request, slug)
     attachment = get_attachment(request, agency, pk, "checklists.change_response")
+    response = attachment.response
+    if request.method == "GET":
+        context = _row_context(response) | {"attachment": attachment}
+        return render(request, "checklists/attachment_delete.html", context)
     evidence.attachment_delete(attachment=attachment, by=request.user)
+    if request.htmx:
+        context = _row_context(response) | {"can_edit": True, "removed": attachment}
+        return render(request, "checklists/response_detail.html#files", context)
     messages.success(request, f"{attachment.original_name} was removed.")
-    return redirect(attachment.response)
+    return redirect(response)
 
 
 # Schools ---------------------------------------------------------------------------------------

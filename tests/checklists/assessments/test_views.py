@@ -515,5 +515,6 @@ def test_the_edit_form_offers_to_remove_each_file(
 
     page = client_for(editor).get(url("response_detail", agency, target.pk)).content.decode()
 
-    assert f'form="delete-attachment-{attachment.pk}"' in page
-    assert f'action="{url("attachment_delete", agency, attachment.pk)}"' in page
+    remove = url("attachment_delete", agency, attachment.pk)
+    assert f'href="{remove}" hx-post="{remove}"' in page
+    assert f'hx-target="#files-{target.pk}"' in page
