@@ -305,6 +305,15 @@ class ResponseForm(forms.Form):
         add_service_errors(self, error, field_name=lambda key: f"answer_{key}")
 
 
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label="Review comment",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="The item's owner sees it on the item and the checklist until it is resolved.",
+    )
+
+
 class AssignForm(forms.Form):
     """Bulk assignment; prefixed, so its fields never share an id with the checklist filters."""
 

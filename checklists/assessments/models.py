@@ -201,7 +201,15 @@ class ResponseQuerySet(models.QuerySet["Response"]):
         """Everything a checklist row shows, in a fixed number of queries."""
         return (
             self.select_related("item__section", "school", "owner", "previous")
-            .prefetch_related("item__roles", "item__prompts", "attachments", "comments")
+            .prefetch_related(
+                "item__roles",
+                "item__prompts",
+                "attachments",
+                models.Prefetch(
+                    "comments",
+                    queryset=ReviewComment.objects.select_related("author", "resolved_by"),
+                ),
+            )
             .in_checklist_order()
         )
 
