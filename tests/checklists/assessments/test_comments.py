@@ -75,7 +75,8 @@ def test_the_owner_resolves_and_reopens_a_comment(client_for, agency, viewer, le
 
     owner.post(url("comment_resolve", agency, comment.pk))
     comment.refresh_from_db()
-    assert comment.is_resolved and comment.resolved_by == viewer
+    assert comment.is_resolved
+    assert comment.resolved_by == viewer
     owner.post(url("comment_reopen", agency, comment.pk))
     comment.refresh_from_db()
     assert not comment.is_resolved

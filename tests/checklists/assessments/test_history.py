@@ -80,7 +80,7 @@ def test_files_added_and_removed_are_in_the_history(
     )
     attachment_delete(attachment=attachment, by=lead)
 
-    entries, page = _history(client_for(lead), agency, target)
+    entries, _page = _history(client_for(lead), agency, target)
 
     summaries = [(e.who, e.summary) for e in entries]
     assert (lead.full_name, "Removed roster.pdf on LER-02.") in summaries
@@ -102,6 +102,6 @@ def test_review_comments_are_in_the_history(client_for, agency, lead, editor, as
 
 
 def test_a_new_item_begins_with_the_assessment(client_for, agency, lead, assessment):
-    entries, page = _history(client_for(lead), agency, response_for(assessment, "LER-03"))
+    entries, _page = _history(client_for(lead), agency, response_for(assessment, "LER-03"))
 
     assert [e.summary for e in entries] == ["Created with the assessment."]

@@ -164,5 +164,6 @@ def test_the_shipped_catalog_declares_its_counts_and_relations():
     items = {item.code: item for _, item in read_catalog(SHIPPED_CATALOG).items()}
     prompts = {p.key: p for p in items["LER-02"].prompts}
 
-    assert prompts["officers_trained"].whole and prompts["officers_trained"].max_of == "sworn_total"
+    assert prompts["officers_trained"].whole
+    assert prompts["officers_trained"].max_of == "sworn_total"
     assert prompts["sworn_total"].whole
