@@ -112,7 +112,10 @@ def prompt_field(prompt: EvidencePrompt) -> forms.Field:
     """
     field = _prompt_field(prompt)
     if prompt.required:
-        field.label = f"{prompt.label} (required for In place)"
+        field.label = f"{prompt.label} (required)"
+        field.help_text = " ".join(
+            filter(None, [field.help_text, "Needed before the item can be marked in place."])
+        )
         field.widget.attrs["aria-required"] = "true"
     return field
 

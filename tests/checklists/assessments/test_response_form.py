@@ -150,7 +150,7 @@ def test_required_prompts_are_marked_in_text_and_for_screen_readers(
 
     page = client_for(editor).get(url("response_detail", agency, target.pk)).content.decode()
 
-    assert "(required for In place)" in _label_of(page, "answer_policy_reference")
+    assert "(required)" in _label_of(page, "answer_policy_reference")
     assert 'aria-required="true"' in _input_of(page, "answer_policy_reference")
     assert "required" not in _label_of(page, "answer_last_reviewed")
     assert "aria-required" not in _input_of(page, "answer_last_reviewed")
