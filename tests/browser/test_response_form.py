@@ -37,7 +37,9 @@ def test_a_file_chosen_before_a_refused_save_is_kept_and_attached(
 
     form = _open(page, "LER-01")
     form.get_by_label("In place").check()
-    form.get_by_label(re.compile("Reference of the written immediate-action policy")).fill("General Order 4.12")
+    form.get_by_label(re.compile("Reference of the written immediate-action policy")).fill(
+        "General Order 4.12"
+    )
     tomorrow = timezone.localdate() + timedelta(days=1)
     form.get_by_label(re.compile("reviewed")).fill(tomorrow.isoformat())
     form.locator("input[name=answer_policy_file]").set_input_files(str(policy))
@@ -47,9 +49,9 @@ def test_a_file_chosen_before_a_refused_save_is_kept_and_attached(
     expect(
         form.get_by_label(re.compile("general-order-4-12.pdf.*will be attached"))
     ).to_be_checked()
-    expect(form.get_by_label(re.compile("Reference of the written immediate-action policy"))).to_have_value(
-        "General Order 4.12"
-    )
+    expect(
+        form.get_by_label(re.compile("Reference of the written immediate-action policy"))
+    ).to_have_value("General Order 4.12")
     coordinator.check()
     form.get_by_label(re.compile("reviewed")).fill("2026-01-05")
     form.get_by_role("button", name="Save").click()

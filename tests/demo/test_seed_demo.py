@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import json
 from io import StringIO
 
 from django.core.management import call_command
 from django.urls import reverse
 
 from accounts.models import Agency, Membership, School, User
+from checklists.models import Response, ReviewComment
 
 
 def seed() -> str:
@@ -51,3 +53,21 @@ def test_second_run_changes_nothing(catalog_version):
 
     assert counts() == before
     assert "up to date" in output
+
+
+def test_demo_shows_review_comments_supporting_documents_and_sensible_counts(catalog_version):
+    seed()
+
+    harbor = Agency.objects.get(slug="harbor-city-pd")
+    this_year = harbor.assessments.get(title="2026 annual assessment")
+    open_comments = ReviewComment.objects.filter(response__assessment=this_year).unresolved()
+    assert open_comments.count() == 2
+    assert all(c.response.owner is not None for c in open_comments)
+    assert this_year.responses.get(item__code="LER-12").attachments.filter(prompt_key="").exists()
+    last_year = harbor.assessments.get(title="2025 annual assessment")
+    signed = json.loads(last_year.sign_offs.get().snapshot)
+    assert any(r["comments"] for r in signed["responses"])
+    for response in Response.objects.filter(item__code="LER-02", assessment__agency=harbor):
+        answers = response.answers
+        if "sworn_total" in answers:
+            assert int(answers["officers_trained"]) <= int(answers["sworn_total"])
