@@ -109,6 +109,15 @@ def pending_add(
     return _checked(PendingUpload, upload, response=response, prompt_key=prompt_key, uploaded_by=by)
 
 
+def pending_discard(*, response: Response, by: User) -> None:
+    """Forget the files a person chose on an item and did not attach when they saved it."""
+    left = list(PendingUpload.objects.filter(response=response, uploaded_by=by))
+    PendingUpload.objects.filter(pk__in=[p.pk for p in left]).delete()
+    names = [p.file.name for p in left]
+    storage = PendingUpload._meta.get_field("file").storage
+    transaction.on_commit(lambda: [storage.delete(name) for name in names])
+
+
 def pending_attach(*, pending: PendingUpload, response: Response, by: User) -> Attachment:
     """Turn a kept file into the response's evidence; the stored file stays where it is."""
     attachment = Attachment(

@@ -16,7 +16,7 @@ from simple_history.utils import bulk_create_with_history
 from accounts import services as accounts_services
 from accounts.audit import record
 from accounts.models import Agency, AuditEvent, Membership, School, User
-from checklists.assessments.evidence import attachment_add, pending_attach
+from checklists.assessments.evidence import attachment_add, pending_attach, pending_discard
 from checklists.assessments.models import Assessment, Attachment, PendingUpload, Response
 from checklists.catalog.models import CatalogVersion, Item
 
@@ -229,6 +229,7 @@ def response_update(
         attachment_add(response=current, upload=upload, prompt_key=prompt_key, by=by)
     for kept in pending:
         pending_attach(pending=kept, response=current, by=by)
+    pending_discard(response=current, by=by)
     current.version += 1
     current.updated_by, current.updated_at = by, timezone.now()
     current.full_clean()

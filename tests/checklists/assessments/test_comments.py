@@ -170,3 +170,23 @@ def test_the_checklist_query_count_does_not_grow_with_comments(
 
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(checklist)
+
+
+def test_the_item_page_and_its_history_do_not_grow_with_comments(
+    client_for, agency, lead, editor, assessment, django_assert_max_num_queries
+):
+    target = response_for(assessment, "LER-02")
+    comment_add(response=target, body="First", by=lead)
+    client = client_for(editor)
+    pages = [url("response_detail", agency, target.pk), url("response_history", agency, target.pk)]
+    first = {}
+    for page in pages:
+        with django_assert_max_num_queries(60) as counted:
+            client.get(page)
+        first[page] = len(counted.captured_queries)
+    for n in range(6):
+        comment_resolve(comment=comment_add(response=target, body=f"More {n}", by=editor), by=lead)
+
+    for page in pages:
+        with django_assert_max_num_queries(first[page]):
+            client.get(page)

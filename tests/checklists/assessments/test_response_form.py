@@ -303,3 +303,28 @@ def test_a_future_target_date_on_bulk_assign_does_not_warn(
     page = client_for(lead).post(url("assessment_assign", agency, assessment.pk), data, follow=True)
 
     assert "is in the past" not in page.content.decode()
+
+
+def test_a_kept_file_unticked_before_saving_is_forgotten(
+    client_for, agency, editor, assessment, upload, django_capture_on_commit_callbacks
+):
+    target = response_for(assessment, "LER-01")
+    client = client_for(editor)
+    data = response_post(
+        target, answer_last_reviewed=_tomorrow(), answer_policy_file=upload("draft.pdf")
+    )
+    client.post(url("response_detail", agency, target.pk), data)
+    kept = PendingUpload.objects.get()
+    stored = kept.file.storage
+    name = kept.file.name
+
+    with django_capture_on_commit_callbacks(execute=True):
+        saved = client.post(
+            url("response_detail", agency, target.pk),
+            response_post(target, status=S.IN_PROGRESS),  # the kept file's box unticked
+        )
+
+    assert saved.status_code == 302
+    assert not target.attachments.exists()
+    assert not PendingUpload.objects.exists()
+    assert not stored.exists(name)
