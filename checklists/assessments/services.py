@@ -81,7 +81,7 @@ def _responses_create(
     if copy_from is not None:
         for row in rows:
             _carry_over(row, copy_from.get((row.item.code, row.school_id)), carry=carry)
-    bulk_create_with_history(rows, Response, batch_size=500)
+    bulk_create_with_history(rows, Response, batch_size=500, default_user=assessment.created_by)
 
 
 @transaction.atomic

@@ -39,6 +39,7 @@ def test_a_carried_over_item_says_where_it_came_from(client_for, agency, lead, c
     entries, page = _history(client_for(lead), agency, carried)
 
     assert "No changes yet" not in page
+    assert entries[-1].who == lead.full_name  # who started the assessment
     assert entries[-1].summary == (
         f"Carried over from {complete_assessment}, where it was in place: "
         "to be confirmed for this assessment."
