@@ -190,3 +190,25 @@ def test_the_item_page_and_its_history_do_not_grow_with_comments(
     for page in pages:
         with django_assert_max_num_queries(first[page]):
             client.get(page)
+
+
+def test_comments_on_school_items_are_printed_in_the_full_report(lead, school, complete_assessment):
+    target = response_for(complete_assessment, "LER-16", school=school)
+    comment_add(response=target, body="Which drill was this?", by=lead)
+
+    full = json.loads(sign(complete_assessment, lead).snapshot)
+
+    html = report_html(full, edition="full")
+    assert "Review comments on school items" in html
+    assert "Which drill was this?" in html
+
+
+def test_the_form_opened_in_the_checklist_points_to_open_comments(
+    client_for, agency, lead, editor, assessment
+):
+    target = response_for(assessment, "LER-02")
+    comment_add(response=target, body="Which roster?", by=lead)
+
+    fragment = client_for(editor).get(url("response_detail", agency, target.pk), **HTMX)
+
+    assert "1 open review comment" in fragment.content.decode()
