@@ -15,6 +15,7 @@ from checklists.models import Response
 from tests.helpers import PDF_BYTES
 
 S = Response.Status
+SLOW = 15_000  # ms
 pytestmark = pytest.mark.usefixtures("transactional_db")
 
 
@@ -45,7 +46,8 @@ def test_a_file_chosen_before_a_refused_save_is_kept_and_attached(
     form.locator("input[name=answer_policy_file]").set_input_files(str(policy))
     form.get_by_role("button", name="Save").click()
 
-    expect(form.get_by_text("This date cannot be in the future.")).to_be_visible()
+    # Generous waits: the machine running the suite may be busy, and each save stores a file.
+    expect(form.get_by_text("This date cannot be in the future.")).to_be_visible(timeout=SLOW)
     expect(
         form.get_by_label(re.compile("general-order-4-12.pdf.*will be attached"))
     ).to_be_checked()
@@ -56,7 +58,7 @@ def test_a_file_chosen_before_a_refused_save_is_kept_and_attached(
     form.get_by_label(re.compile("reviewed")).fill("2026-01-05")
     form.get_by_role("button", name="Save").click()
 
-    expect(_row(page, "LER-01")).to_contain_text("1 file")
+    expect(_row(page, "LER-01")).to_contain_text("1 file", timeout=SLOW)
     saved = assessment.responses.get(item__code="LER-01")
     assert saved.status == S.IN_PLACE
     assert saved.attachments.get().original_name == "general-order-4-12.pdf"
@@ -75,7 +77,7 @@ def test_remove_asks_and_keeps_what_was_typed(session, agency, editor, lead, ass
     page.once("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
     form.get_by_role("link", name=re.compile("Remove old-roster.pdf")).click()
 
-    expect(form.get_by_text("old-roster.pdf was removed.")).to_be_visible()
+    expect(form.get_by_text("old-roster.pdf was removed.")).to_be_visible(timeout=SLOW)
     assert "Remove old-roster.pdf?" in dialogs[0]
     assert not target.attachments.exists()
     expect(form.get_by_label("Notes")).to_have_value("New roster comes in March")
@@ -85,7 +87,7 @@ def test_remove_asks_and_keeps_what_was_typed(session, agency, editor, lead, ass
     coordinator.check()
     form.get_by_role("button", name="Save").click()
 
-    expect(_row(page, "LER-02")).not_to_contain_text("file")
+    expect(_row(page, "LER-02")).not_to_contain_text("file", timeout=SLOW)
     target.refresh_from_db()
     assert target.notes == "New roster comes in March"
     assert target.answers == {"officers_trained": "12"}
