@@ -13,8 +13,10 @@ from checklists.models import (
     Figure,
     FigureValue,
     Item,
+    PendingUpload,
     Report,
     Response,
+    ReviewComment,
     Section,
     SignOff,
     Source,
@@ -215,3 +217,21 @@ class DraftReportAdmin(ReadOnlyAdmin):
     list_filter = ["state", "edition"]
     search_fields = ["error_reference", "snapshot_sha256", "assessment__title"]
     list_select_related = ["assessment", "requested_by"]
+
+
+@admin.register(PendingUpload)
+class PendingUploadAdmin(ReadOnlyAdmin):
+    """Files kept from a form that was not saved yet; attached or forgotten when it is."""
+
+    list_display = ["original_name", "response", "uploaded_by", "uploaded_at"]
+    search_fields = ["original_name", "sha256", "response__item__code"]
+    list_select_related = ["response__item", "response__school", "uploaded_by"]
+
+
+@admin.register(ReviewComment)
+class ReviewCommentAdmin(ReadOnlyAdmin):
+    """Review comments are written and resolved in the app, where the review freeze applies."""
+
+    list_display = ["response", "author", "created_at", "resolved_at"]
+    search_fields = ["body", "response__item__code", "author__full_name"]
+    list_select_related = ["response__item", "response__school", "author"]

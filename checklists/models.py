@@ -10,7 +10,9 @@ from checklists.assessments.models import (
     Assessment,
     AssessmentLocked,
     Attachment,
+    PendingUpload,
     Response,
+    ReviewComment,
     evidence_path,
 )
 from checklists.catalog.models import (
@@ -36,8 +38,10 @@ __all__ = [
     "Figure",
     "FigureValue",
     "Item",
+    "PendingUpload",
     "Report",
     "Response",
+    "ReviewComment",
     "Section",
     "SignOff",
     "Source",

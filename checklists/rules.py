@@ -34,9 +34,32 @@ def serves_the_school(user, response) -> bool:
     )
 
 
+@rules.predicate
+def takes_comments(user, response) -> bool:
+    """Review comments are taken in a draft and in review (that is what review is for), not on
+    a signed-off record."""
+    return not response.assessment.is_locked
+
+
+@rules.predicate
+def comment_can_change(user, comment) -> bool:
+    return not comment.response.assessment.is_locked
+
+
+@rules.predicate
+def reviews_or_owns_the_item(user, comment) -> bool:
+    """The lead and editors resolve comments, and so does the person the item is assigned to."""
+    response = comment.response
+    return is_editor(user, response.assessment.agency) or (
+        user.is_authenticated and response.owner_id == user.pk
+    )
+
+
 rules.add_perm("checklists.start_assessment", is_lead)
 rules.add_perm("checklists.assign_responses", is_editor)
 rules.add_perm("checklists.edit_any_response", is_editor)
 rules.add_perm("checklists.change_response", is_open & (edits_agency_items | serves_the_school))
+rules.add_perm("checklists.comment_response", takes_comments & edits_agency_items)
+rules.add_perm("checklists.resolve_comment", comment_can_change & reviews_or_owns_the_item)
 rules.add_perm("checklists.submit_assessment", is_editor)
 rules.add_perm("checklists.sign_off_assessment", is_lead)

@@ -10,9 +10,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Agency, User
+from checklists.assessments.comments import comment_add, comment_resolve
 from checklists.assessments.evidence import attachment_add
 from checklists.assessments.models import Assessment, Response
-from checklists.assessments.services import assessment_start, assessment_start_next
+from checklists.assessments.services import (
+    assessment_start,
+    assessment_start_next,
+    responses_confirm,
+)
 from checklists.catalog.models import CatalogVersion, EvidencePrompt
 from checklists.signoff.services import (
     assessment_sign_off,
@@ -48,7 +53,7 @@ def fill(response: Response, status: str, rng: random.Random, **fields) -> None:
     """Record a response the way a member would, with history (bypasses the version check)."""
     if status in (S.IN_PLACE, S.IN_PROGRESS):
         answers = {p.key: sample_answer(p, rng) for p in response.item.prompts.all()}
-        response.answers = {k: v for k, v in answers.items() if v is not None}
+        response.answers = _within_wholes(response, answers)
     if status == S.IN_PLACE:
         for prompt in response.item.prompts.all():
             if prompt.kind == EvidencePrompt.Kind.FILE and prompt.required:
@@ -70,6 +75,15 @@ def fill(response: Response, status: str, rng: random.Random, **fields) -> None:
     response.save()
 
 
+def _within_wholes(response: Response, answers: dict) -> dict:
+    """A part never exceeds its whole (`max_of`): 12 of 40 sworn officers trained, not 58 of 10."""
+    for prompt in response.item.prompts.all():
+        part, whole = answers.get(prompt.key), answers.get(prompt.max_of)
+        if part is not None and whole is not None and int(part) > int(whole):
+            answers[prompt.key] = str(int(whole) * 3 // 4)
+    return {k: v for k, v in answers.items() if v is not None}
+
+
 @transaction.atomic
 def demo_assessments(agency: Agency, *, password: str, seed: int = 2026) -> Assessment:
     """Last year's assessment, completed and signed off through the real services; this year's,
@@ -87,6 +101,7 @@ def demo_assessments(agency: Agency, *, password: str, seed: int = 2026) -> Asse
     last_year.created_at = timezone.now() - timedelta(days=365)
     last_year.save(update_fields=["created_at"])
     assessment_submit(assessment=last_year, by=lead)
+    _review_comments(last_year, lead)
     assessment_sign_off(
         assessment=last_year, by=lead, typed_name=lead.full_name, typed_title=lead.job_title,
         attest=True, password=password,
@@ -95,6 +110,7 @@ def demo_assessments(agency: Agency, *, password: str, seed: int = 2026) -> Asse
         previous=last_year, title="2026 annual assessment", due_date=date(2026, 12, 15), by=lead
     )
     _progress(this_year, agency, rng)
+    _work_in_progress(this_year, agency, lead)
     # The chief asked for the public summary's draft for the council: the worker prepares it.
     report_draft_prepare(assessment=this_year, edition="public", by=lead)
     return this_year
@@ -121,3 +137,40 @@ def _progress(assessment: Assessment, agency: Agency, rng: random.Random) -> Non
 
 def _roles(response: Response) -> set[str]:
     return {role.slug for role in response.item.roles.all()}
+
+
+def _review_comments(assessment: Assessment, lead: User) -> None:
+    """Last year's review: the chief asked about two items, and one answer settled the first."""
+    first, second = assessment.responses.filter(item__code__in=["LER-02", "LER-12"]).order_by(
+        "item__order"
+    )
+    settled = comment_add(response=first, body="Is the roster from this year's sessions?", by=lead)
+    comment_resolve(comment=settled, by=lead)
+    comment_add(
+        response=second,
+        body="Attach the signed plan before next year's review.",
+        by=lead,
+    )
+
+
+def _work_in_progress(assessment: Assessment, agency: Agency, lead: User) -> None:
+    """This year so far: a confirmed carried-over item, supporting documents on an item with no
+    file prompt, and the chief's open review comments on the coordinator's items."""
+    coordinator = User.objects.filter(
+        memberships__agency=agency, memberships__access="editor"
+    ).first()
+    to_confirm = assessment.responses.to_confirm().order_by("item__order")[:1]
+    responses_confirm(assessment=assessment, responses=to_confirm, by=coordinator)
+    plan = assessment.responses.get(item__code="LER-12")
+    attachment_add(
+        response=plan,
+        upload=SimpleUploadedFile("nims-ics-plan-2026.pdf", DEMO_PDF),
+        prompt_key="",
+        by=coordinator,
+    )
+    for response in assessment.responses.filter(owner=coordinator).order_by("item__order")[:2]:
+        comment_add(
+            response=response,
+            body="The target date has passed: what is left, and when will it be done?",
+            by=lead,
+        )

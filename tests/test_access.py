@@ -17,6 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from accounts.models import Agency, Invitation, Membership, School
+from checklists.assessments.comments import comment_add
 from checklists.assessments.evidence import attachment_add
 from checklists.assessments.services import assessment_start
 from checklists.models import (
@@ -24,8 +25,10 @@ from checklists.models import (
     Attachment,
     CatalogVersion,
     DraftReport,
+    PendingUpload,
     Report,
     Response,
+    ReviewComment,
     SignOff,
 )
 from notifications.models import Kind, Notification
@@ -84,6 +87,10 @@ URLS = {
     "response_history": (AGENCY, lambda o: _slug(o) | {"pk": o["response"].pk}),
     "attachment_download": (AGENCY, lambda o: _slug(o) | {"pk": o["attachment"].pk}),
     "attachment_delete": (AGENCY, lambda o: _slug(o) | {"pk": o["attachment"].pk}),
+    # Review comments (issue 12): on a response, then resolved or reopened.
+    "response_comment_add": (AGENCY, lambda o: _slug(o) | {"pk": o["response"].pk}),
+    "comment_resolve": (AGENCY, lambda o: _slug(o) | {"pk": o["comment"].pk}),
+    "comment_reopen": (AGENCY, lambda o: _slug(o) | {"pk": o["comment"].pk}),
     "school_mine": (AGENCY, _slug),
     "school_checklist": (AGENCY, lambda o: _slug(o) | {"pk": o["school"].pk}),
     "agency_settings": (AGENCY, _slug),
@@ -119,7 +126,8 @@ OBJECT_URLS = {
     "school_edit", "people_edit", "people_remove", "people_invitation_revoke", "people_unlock",
     "assessment_checklist", "assessment_assign", "assessment_confirm", "assessment_next", "assessment_export_csv",
     "assessment_export_json", "response_detail", "response_history", "attachment_download",
-    "attachment_delete", "school_checklist", "assessment_review", "assessment_sign_off",
+    "attachment_delete", "response_comment_add", "comment_resolve", "comment_reopen",
+    "school_checklist", "assessment_review", "assessment_sign_off",
     "assessment_return", "assessment_reopen", "assessment_reports", "draft_prepare",
     "draft_detail", "draft_download", "report_download", "report_retry",
 }  # fmt: skip
@@ -166,7 +174,10 @@ STATUSES = {
     "response_detail": (AGENCY, "200 200 200 200 404 login", "200 200 403 403 404 login"),
     "response_history": (AGENCY, "200 200 200 200 404 login", "405 405 405 405 405 login"),
     "attachment_download": (AGENCY, "200 200 200 200 404 login", "405 405 405 405 405 login"),
-    "attachment_delete": (AGENCY, "405 405 405 405 405 login", "302 302 403 403 404 login"),
+    "attachment_delete": (AGENCY, "200 200 403 403 404 login", "302 302 403 403 404 login"),
+    "response_comment_add": (AGENCY, "405 405 405 405 405 login", "400 400 403 403 404 login"),
+    "comment_resolve": (AGENCY, "405 405 405 405 405 login", "302 302 403 403 404 login"),
+    "comment_reopen": (AGENCY, "405 405 405 405 405 login", "302 302 403 403 404 login"),
     "school_mine": (AGENCY, "200 200 200 200 404 login", "405 405 405 405 405 login"),
     "school_checklist": (AGENCY, "200 200 200 200 404 login", "405 405 405 405 405 login"),
     "agency_settings": (AGENCY, "200 403 403 403 404 login", "200 403 403 403 404 login"),
@@ -236,6 +247,7 @@ def objects_of(agency, lead) -> dict:
     draft.file.save("draft.pdf", ContentFile(PDF_BYTES))
     return {
         "draft": draft,
+        "comment": comment_add(response=response, body="Which roster is this?", by=lead),
         "report": Report.objects.create(sign_off=sign_off, edition="full", state="failed"),
         "signed_report": signed_report,
         "agency": agency,
@@ -277,6 +289,8 @@ WATCHED = [
     Assessment,
     Response,
     Attachment,
+    PendingUpload,
+    ReviewComment,
     SignOff,
     Report,
     DraftReport,

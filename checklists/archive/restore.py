@@ -204,6 +204,7 @@ class _Restore:
         self.responses()
         self.history()
         self.attachments(agency)
+        self.insert("review_comments", bulk=True)
         self.sign_offs()
         self.reports()
         self.insert("audit_events")

@@ -1,4 +1,4 @@
-"""Fetch an assessment, response or attachment for a request, or refuse.
+"""Fetch an assessment, response, attachment or review comment for a request, or refuse.
 
 Objects are looked up within the agency of the URL (already checked by `get_agency`), so another
 agency's object is a 404; a member without the permission gets a 403.
@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Agency
-from checklists.assessments.models import Assessment, Attachment, Response
+from checklists.assessments.models import Assessment, Attachment, Response, ReviewComment
 
 
 def get_assessment(request: HttpRequest, agency: Agency, pk: int) -> Assessment:
@@ -48,3 +48,16 @@ def get_attachment(
     if perm and not request.user.has_perm(perm, attachment.response):
         raise PermissionDenied
     return attachment
+
+
+def get_comment(
+    request: HttpRequest, agency: Agency, pk: int, perm: str | None = None
+) -> ReviewComment:
+    comment = get_object_or_404(
+        ReviewComment.objects.select_related("response__assessment__agency", "response__item"),
+        response__assessment__agency=agency,
+        pk=pk,
+    )
+    if perm and not request.user.has_perm(perm, comment):
+        raise PermissionDenied
+    return comment

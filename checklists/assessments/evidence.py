@@ -16,7 +16,7 @@ from django.http import Http404
 
 from accounts.audit import record
 from accounts.models import AuditEvent, User
-from checklists.assessments.models import Assessment, Attachment, Response
+from checklists.assessments.models import Assessment, Attachment, PendingUpload, Response
 
 ALLOWED_EVIDENCE = {
     "pdf": "application/pdf",
@@ -66,28 +66,72 @@ def _sanitized_name(name: str) -> str:
     return clean[:200] or "evidence"
 
 
+def _checked(model, upload: UploadedFile, **fields):
+    """A row for an evidence file, its content checked and hashed, the file stored."""
+    content_type = evidence_check(upload)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    row = model(
+        original_name=_sanitized_name(upload.name),
+        content_type=content_type,
+        size=upload.size,
+        sha256=digest.hexdigest(),
+        **fields,
+    )
+    row.file.save(row.original_name, upload, save=False)
+    row.save()
+    return row
+
+
 @transaction.atomic
 def attachment_add(
     *, response: Response, upload: UploadedFile, prompt_key: str, by: User
 ) -> Attachment:
     """Store an evidence file after checking its content, size and name."""
     Assessment.lock_for_writing(response.assessment_id)
-    content_type = evidence_check(upload)
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
+    attachment = _checked(
+        Attachment, upload, response=response, prompt_key=prompt_key, uploaded_by=by
+    )
+    _record_evidence(AuditEvent.Action.EVIDENCE_ADDED, attachment, by=by, verb="Added")
+    return attachment
+
+
+@transaction.atomic
+def pending_add(
+    *, response: Response, upload: UploadedFile, prompt_key: str, by: User
+) -> PendingUpload:
+    """Keep a file chosen in a form that could not be saved: checked, hashed and stored now,
+    attached when its person saves the form (`pending_attach`). `ValidationError` if the file
+    itself is refused."""
+    Assessment.lock_for_writing(response.assessment_id)
+    return _checked(PendingUpload, upload, response=response, prompt_key=prompt_key, uploaded_by=by)
+
+
+def pending_discard(*, response: Response, by: User) -> None:
+    """Forget the files a person chose on an item and did not attach when they saved it."""
+    left = list(PendingUpload.objects.filter(response=response, uploaded_by=by))
+    PendingUpload.objects.filter(pk__in=[p.pk for p in left]).delete()
+    names = [p.file.name for p in left]
+    storage = PendingUpload._meta.get_field("file").storage
+    transaction.on_commit(lambda: [storage.delete(name) for name in names])
+
+
+def pending_attach(*, pending: PendingUpload, response: Response, by: User) -> Attachment:
+    """Turn a kept file into the response's evidence; the stored file stays where it is."""
     attachment = Attachment(
         response=response,
-        prompt_key=prompt_key,
-        original_name=_sanitized_name(upload.name),
-        content_type=content_type,
-        size=upload.size,
-        sha256=digest.hexdigest(),
+        prompt_key=pending.prompt_key,
+        file=pending.file.name,
+        original_name=pending.original_name,
+        content_type=pending.content_type,
+        size=pending.size,
+        sha256=pending.sha256,
         uploaded_by=by,
     )
-    attachment.file.save(attachment.original_name, upload, save=False)
     attachment.save()
+    pending.delete()
     _record_evidence(AuditEvent.Action.EVIDENCE_ADDED, attachment, by=by, verb="Added")
     return attachment
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from copy import copy
 from datetime import date
 from decimal import Decimal
 
@@ -10,7 +11,8 @@ from django.utils import timezone
 
 from accounts.forms import ModelMultipleChoiceField, show_character_counts
 from accounts.models import Agency, Role, User
-from checklists.assessments.models import Assessment, Response
+from checklists.assessments.evidence import evidence_check
+from checklists.assessments.models import Assessment, PendingUpload, Response
 from checklists.catalog.models import CatalogVersion, EvidencePrompt, Item
 
 
@@ -85,8 +87,40 @@ class YesNoField(forms.TypedChoiceField):
         )
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented recipe); cleans to a list."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(d, initial) for d in data if d]
+        return [super().clean(data, initial)] if data else []
+
+
 def prompt_field(prompt: EvidencePrompt) -> forms.Field:
-    """The form field for one evidence prompt, with the catalog's bounds as validators."""
+    """The form field for one evidence prompt, with the catalog's bounds as validators.
+
+    A required prompt is required for "In place" only, so the field itself is optional (the
+    item's rules check it, `Response.rule_errors`) but says so in its label and to screen readers.
+    """
+    field = _prompt_field(prompt)
+    if prompt.required:
+        field.label = f"{prompt.label} (required)"
+        field.help_text = " ".join(
+            filter(None, [field.help_text, "Needed before the item can be marked in place."])
+        )
+        field.widget.attrs["aria-required"] = "true"
+    return field
+
+
+def _prompt_field(prompt: EvidencePrompt) -> forms.Field:
     common = {"label": prompt.label, "help_text": prompt.help_text, "required": False}
     kind = EvidencePrompt.Kind
     if prompt.kind == kind.DATE:
@@ -96,13 +130,16 @@ def prompt_field(prompt: EvidencePrompt) -> forms.Field:
     if prompt.kind == kind.NUMBER:
         if prompt.unit:
             common["help_text"] = f"{prompt.help_text} (in {prompt.unit})".strip()
-        return forms.DecimalField(
+        field = forms.DecimalField(
             min_value=prompt.min_number,
             max_value=prompt.max_number,
             max_digits=14,
             decimal_places=2,
             **common,
         )
+        if prompt.whole:
+            field.widget.attrs["step"] = "1"
+        return field
     if prompt.kind == kind.BOOLEAN:
         return YesNoField(**common)
     if prompt.kind == kind.CHOICE:
@@ -110,7 +147,7 @@ def prompt_field(prompt: EvidencePrompt) -> forms.Field:
             choices=[("", "Not answered"), *[(c, c) for c in prompt.choices]], **common
         )
     if prompt.kind == kind.FILE:
-        return forms.FileField(**common)
+        return forms.FileField(validators=[evidence_check], **common)
     return forms.CharField(max_length=prompt.max_length or 2000, **common)
 
 
@@ -181,8 +218,14 @@ class ResponseForm(forms.Form):
         label="I confirm this is still true for this assessment",
         help_text="Carried over from the previous assessment: it counts again once confirmed.",
     )
+    documents = MultipleFileField(
+        label="Supporting documents",
+        required=False,
+        validators=[evidence_check],
+        help_text="Written procedures, plans, rosters: PDF, image or office documents.",
+    )
 
-    def __init__(self, *args, response: Response, **kwargs) -> None:
+    def __init__(self, *args, response: Response, user: User | None = None, **kwargs) -> None:
         self.response = response
         self.prompts = list(response.item.prompts.all())
         initial = {
@@ -201,6 +244,12 @@ class ResponseForm(forms.Form):
             self.fields[self.answer_name(prompt)] = prompt_field(prompt)
         if not response.carried_over:
             del self.fields["confirm"]
+        chosen = self.data.getlist("pending") if self.is_bound and user else []
+        self.pending_uploads = list(
+            PendingUpload.objects.filter(
+                response=response, uploaded_by=user, pk__in=[p for p in chosen if p.isdigit()]
+            )
+        )
         show_character_counts(self)
 
     @staticmethod
@@ -210,16 +259,41 @@ class ResponseForm(forms.Form):
     def answer_fields(self):
         return [self[self.answer_name(p)] for p in self.prompts]
 
+    def clean(self) -> dict:
+        """The item's rules too, so that every problem shows at once, each beside its field."""
+        data = super().clean()
+        draft = copy(self.response)
+        draft.status = data.get("status", draft.status)
+        draft.justification = data.get("justification", "")
+        draft.answers = {k: v for k, v in self._answers().items() if v not in (None, "")}
+        keys = {key for key, _ in self.uploads()} | {p.prompt_key for p in self.pending_uploads}
+        for key, message in draft.rule_errors(pending_keys=keys).items():
+            name = key if key in self.fields else f"answer_{key}"
+            if name in self.fields and name not in self.errors:
+                self.add_error(name, message)
+        return data
+
+    def _answers(self) -> dict:
+        data = self.cleaned_data
+        return {
+            p.key: to_json(data.get(self.answer_name(p)))
+            for p in self.prompts
+            if p.kind != EvidencePrompt.Kind.FILE
+        }
+
+    def uploads(self) -> list[tuple[str, object]]:
+        """The files chosen in this form that passed their checks: (prompt key, file)."""
+        data = getattr(self, "cleaned_data", {})
+        files = [
+            (p.key, data[self.answer_name(p)])
+            for p in self.prompts
+            if p.kind == EvidencePrompt.Kind.FILE and data.get(self.answer_name(p))
+        ]
+        return files + [("", upload) for upload in data.get("documents") or []]
+
     def service_arguments(self) -> dict:
         data = self.cleaned_data
-        answers, files = {}, []
-        for prompt in self.prompts:
-            value = data.get(self.answer_name(prompt))
-            if prompt.kind == EvidencePrompt.Kind.FILE:
-                if value:
-                    files.append((prompt.key, value))
-            else:
-                answers[prompt.key] = to_json(value)
+        answers, files = self._answers(), self.uploads()
         return {
             "expected_version": data["version"],
             "status": data["status"],
@@ -230,11 +304,21 @@ class ResponseForm(forms.Form):
             "target_date": data["target_date"],
             "confirm": data.get("confirm", False),
             "files": files,
+            "pending": self.pending_uploads,
         }
 
     def add_service_errors(self, error: forms.ValidationError) -> None:
         """Put the service's errors beside their fields (prompt keys map to answer fields)."""
         add_service_errors(self, error, field_name=lambda key: f"answer_{key}")
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label="Review comment",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="The item's owner sees it on the item and the checklist until it is resolved.",
+    )
 
 
 class AssignForm(forms.Form):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from decimal import Decimal
 from pathlib import PurePath
 
 from django.conf import settings
@@ -201,7 +202,15 @@ class ResponseQuerySet(models.QuerySet["Response"]):
         """Everything a checklist row shows, in a fixed number of queries."""
         return (
             self.select_related("item__section", "school", "owner", "previous")
-            .prefetch_related("item__roles", "item__prompts", "attachments")
+            .prefetch_related(
+                "item__roles",
+                "item__prompts",
+                "attachments",
+                models.Prefetch(
+                    "comments",
+                    queryset=ReviewComment.objects.select_related("author", "resolved_by"),
+                ),
+            )
             .in_checklist_order()
         )
 
@@ -339,6 +348,46 @@ class Response(models.Model):
     def is_complete(self) -> bool:
         return not self.gap()
 
+    @property
+    def unresolved_comment_count(self) -> int:
+        """Open review comments, counted from the prefetched comments (for_display)."""
+        return sum(not comment.is_resolved for comment in self.comments.all())
+
+    def rule_errors(self, *, pending_keys: set[str] = frozenset()) -> dict[str, str]:
+        """Every way the response breaks its item's rules, by field (prompt keys for evidence):
+        all at once, so a form can show each beside its field."""
+        errors = {}
+        if self.status == self.Status.NOT_APPLICABLE and not self.justification.strip():
+            errors["justification"] = "Say why the item does not apply."
+        if self.status == self.Status.IN_PLACE:
+            for prompt in self.missing_evidence():
+                if prompt.key not in pending_keys:
+                    errors[prompt.key] = "Required before the item can be marked in place."
+        return self._number_errors() | errors
+
+    def _number_errors(self) -> dict[str, str]:
+        """Counts are whole numbers, and a part (`max_of`) never exceeds its whole."""
+        prompts = {p.key: p for p in self.item.prompts.all()}
+        numbers = {
+            key: Decimal(str(value))
+            for key, value in self.answers.items()
+            if key in prompts
+            and prompts[key].kind == EvidencePrompt.Kind.NUMBER
+            and value not in (None, "")
+        }
+        errors = {}
+        for key, value in numbers.items():
+            prompt = prompts[key]
+            if prompt.whole and value % 1:
+                errors[key] = "Give a whole number."
+            elif prompt.max_of in numbers and value > numbers[prompt.max_of]:
+                whole = prompts[prompt.max_of]
+                errors[key] = (
+                    f"Cannot be more than {whole.label[:1].lower()}{whole.label[1:]} "
+                    f"({numbers[prompt.max_of]})."
+                )
+        return errors
+
 
 def evidence_path(attachment: Attachment, filename: str) -> str:
     """Evidence is stored under a random name: the original name is kept only as data."""
@@ -381,3 +430,63 @@ class Attachment(models.Model):
     def delete(self, *args, **kwargs):
         _refuse_if_locked(Response.objects.filter(pk=self.response_id).values("assessment_id"))
         return super().delete(*args, **kwargs)
+
+
+def pending_path(pending: PendingUpload, filename: str) -> str:
+    suffix = PurePath(filename).suffix.lower()[:10]
+    return f"evidence/{pending.response.assessment.agency_id}/{uuid.uuid4().hex}{suffix}"
+
+
+class PendingUpload(models.Model):
+    """A file chosen in a form that could not be saved yet: checked and stored, so the person
+    need not choose it again, and attached when they save (or left behind if they never do)."""
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="+")
+    prompt_key = models.SlugField(max_length=50, blank=True)
+    file = models.FileField(upload_to=pending_path, max_length=255)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField("SHA-256", max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class ReviewCommentQuerySet(models.QuerySet["ReviewComment"]):
+    def unresolved(self) -> ReviewCommentQuerySet:
+        return self.filter(resolved_at__isnull=True)
+
+
+class ReviewComment(models.Model):
+    """A reviewer's remark on one response: who, when, and whether it has been dealt with."""
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField("comment", max_length=4000)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = ReviewCommentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Comment on {self.response} by {self.author}"
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.resolved_at is not None

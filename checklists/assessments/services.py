@@ -16,8 +16,8 @@ from simple_history.utils import bulk_create_with_history
 from accounts import services as accounts_services
 from accounts.audit import record
 from accounts.models import Agency, AuditEvent, Membership, School, User
-from checklists.assessments.evidence import attachment_add
-from checklists.assessments.models import Assessment, Attachment, Response
+from checklists.assessments.evidence import attachment_add, pending_attach, pending_discard
+from checklists.assessments.models import Assessment, Attachment, PendingUpload, Response
 from checklists.catalog.models import CatalogVersion, Item
 
 
@@ -81,7 +81,7 @@ def _responses_create(
     if copy_from is not None:
         for row in rows:
             _carry_over(row, copy_from.get((row.item.code, row.school_id)), carry=carry)
-    bulk_create_with_history(rows, Response, batch_size=500)
+    bulk_create_with_history(rows, Response, batch_size=500, default_user=assessment.created_by)
 
 
 @transaction.atomic
@@ -196,12 +196,14 @@ def response_update(
     target_date: date | None = None,
     confirm: bool = False,
     files: Iterable[tuple[str, UploadedFile]] = (),
+    pending: Iterable[PendingUpload] = (),
 ) -> Response:
     """Save an edit of a response, unless someone else saved it since it was opened.
 
     Raises `ResponseConflict` (with the stored version) when `expected_version` is stale,
     `AssessmentLocked` unless the assessment is a draft, and `ValidationError` when the rules
-    of the item are not met: nothing is written in any of these cases.
+    of the item are not met: nothing is written in any of these cases. `files` are new uploads
+    (prompt key, file; "" for a supporting document), `pending` files kept from an earlier try.
     """
     assessment = Assessment.lock_for_writing(response.assessment_id)
     current = (
@@ -213,15 +215,21 @@ def response_update(
     if current.version != expected_version:
         raise ResponseConflict(current)
     files = list(files)
+    pending = [p for p in pending if p.response_id == current.pk and p.uploaded_by_id == by.pk]
     current.status, current.notes, current.justification = status, notes, justification
     current.answers = {k: v for k, v in (answers or {}).items() if v not in (None, "")}
     current.owner, current.target_date = owner, target_date
     if confirm:
         current.carried_over = False
     _check_owner(current.assessment.agency, owner)
-    _check_evidence(current, pending_keys={key for key, _ in files})
+    keys = {key for key, _ in files} | {p.prompt_key for p in pending}
+    if errors := current.rule_errors(pending_keys=keys):
+        raise ValidationError(errors)
     for prompt_key, upload in files:
         attachment_add(response=current, upload=upload, prompt_key=prompt_key, by=by)
+    for kept in pending:
+        pending_attach(pending=kept, response=current, by=by)
+    pending_discard(response=current, by=by)
     current.version += 1
     current.updated_by, current.updated_at = by, timezone.now()
     current.full_clean()
@@ -239,18 +247,6 @@ def _save_with_history(response: Response, *, by: User, reason: str) -> None:
 def _check_owner(agency: Agency, owner: User | None) -> None:
     if owner is not None and not Membership.objects.filter(agency=agency, user=owner).exists():
         raise ValidationError({"owner": "Choose a member of the agency."})
-
-
-def _check_evidence(response: Response, pending_keys: set[str]) -> None:
-    S = Response.Status
-    if response.status == S.NOT_APPLICABLE and not response.justification.strip():
-        raise ValidationError({"justification": "Say why the item does not apply."})
-    if response.status == S.IN_PLACE:
-        missing = [p for p in response.missing_evidence() if p.key not in pending_keys]
-        if missing:
-            raise ValidationError(
-                {p.key: "Required before the item can be marked in place." for p in missing}
-            )
 
 
 @transaction.atomic

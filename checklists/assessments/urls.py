@@ -29,6 +29,19 @@ urlpatterns = [
     ),
     path(f"{agency}/responses/<int:pk>/", views.response_detail, name="response_detail"),
     path(f"{agency}/responses/<int:pk>/history/", views.response_history, name="response_history"),
+    path(f"{agency}/responses/<int:pk>/comments/", views.comment_add, name="response_comment_add"),
+    path(
+        f"{agency}/comments/<int:pk>/resolve/",
+        views.comment_resolve,
+        {"resolved": True},
+        name="comment_resolve",
+    ),
+    path(
+        f"{agency}/comments/<int:pk>/reopen/",
+        views.comment_resolve,
+        {"resolved": False},
+        name="comment_reopen",
+    ),
     path(f"{agency}/attachments/<int:pk>/", views.attachment_download, name="attachment_download"),
     path(
         f"{agency}/attachments/<int:pk>/delete/", views.attachment_delete, name="attachment_delete"

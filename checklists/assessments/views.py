@@ -19,13 +19,19 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from accounts.access import get_agency, get_school
 from accounts.forms import SchoolForm
 from accounts.redirects import safe_next
-from checklists.assessments import evidence, exports, scoring, services
-from checklists.assessments.access import get_assessment, get_attachment, get_response
+from checklists.assessments import comments, evidence, exports, scoring, services
+from checklists.assessments.access import (
+    get_assessment,
+    get_attachment,
+    get_comment,
+    get_response,
+)
 from checklists.assessments.dashboard import dashboard_figures
 from checklists.assessments.forms import (
     AssessmentForm,
     AssignForm,
     ChecklistFilterForm,
+    CommentForm,
     ConfirmForm,
     NextAssessmentForm,
     ResponseForm,
@@ -131,6 +137,14 @@ def assessment_assign(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             assessment=assessment, by=request.user, **form.cleaned_data
         )
         messages.success(request, f"{count} item(s) assigned to {form.cleaned_data['owner']}.")
+        target = form.cleaned_data["target_date"]
+        if target is not None and target < timezone.localdate():
+            messages.warning(
+                request,
+                f"The target date, {target:%B %-d, %Y}, is in the past: every open item among "
+                "them is overdue at once. Assign them again with a later date if that was not "
+                "meant.",
+            )
     else:
         messages.error(request, "Choose at least one item and the person to assign them to.")
     return redirect(safe_next(request, assessment.get_absolute_url()))
@@ -187,7 +201,9 @@ def response_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     can_edit = request.user.has_perm("checklists.change_response", response)
     if request.method == "POST" and not can_edit:
         raise PermissionDenied
-    form = ResponseForm(request.POST or None, request.FILES or None, response=response)
+    form = ResponseForm(
+        request.POST or None, request.FILES or None, response=response, user=request.user
+    )
     conflict = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -201,12 +217,18 @@ def response_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             form.add_service_errors(error)
         else:
             return _saved(request, saved)
-    context = _row_context(response) | {
-        "form": form,
-        "can_edit": can_edit,
-        "conflict": conflict,
-        "next": safe_next(request, response.assessment.get_absolute_url()),
-    }
+    if request.method == "POST":
+        _keep_uploads(form, by=request.user)
+    context = (
+        _row_context(response)
+        | _comments_context(request, response)
+        | {
+            "form": form,
+            "can_edit": can_edit,
+            "conflict": conflict,
+            "next": safe_next(request, response.assessment.get_absolute_url()),
+        }
+    )
     if request.htmx:
         return render(request, "checklists/response_detail.html#edit", context)
     return render(request, "checklists/response_detail.html", context)
@@ -216,7 +238,22 @@ def _conflict_form(request: HttpRequest, current: Response) -> ResponseForm:
     """The editor's own values, now based on the stored version, so saving again keeps theirs."""
     data = request.POST.copy()
     data["version"] = current.version
-    return ResponseForm(data, request.FILES or None, response=current)
+    form = ResponseForm(data, request.FILES or None, response=current, user=request.user)
+    form.is_valid()
+    return form
+
+
+def _keep_uploads(form: ResponseForm, *, by) -> None:
+    """The form could not be saved: keep the files it brought, so nobody chooses them again."""
+    for prompt_key, upload in form.uploads():
+        try:
+            kept = evidence.pending_add(
+                response=form.response, upload=upload, prompt_key=prompt_key, by=by
+            )
+        except ValidationError as error:
+            form.add_error(f"answer_{prompt_key}" if prompt_key else "documents", error)
+        else:
+            form.pending_uploads.append(kept)
 
 
 def _saved(request: HttpRequest, response: Response) -> HttpResponse:
@@ -233,6 +270,47 @@ def _saved(request: HttpRequest, response: Response) -> HttpResponse:
         "oob": True,
     }
     return render(request, "checklists/checklist.html#saved", context)
+
+
+def _comments_context(request: HttpRequest, response: Response, form=None) -> dict:
+    return {
+        "comments": response.comments.select_related("author", "resolved_by"),
+        "can_comment": request.user.has_perm("checklists.comment_response", response),
+        "comment_form": form or CommentForm(),
+    }
+
+
+@require_POST
+def comment_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """A review comment on an item: htmx replaces the item's comments, else back to the item."""
+    agency = get_agency(request, slug)
+    response = get_response(request, agency, pk, "checklists.comment_response")
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        comments.comment_add(response=response, body=form.cleaned_data["body"], by=request.user)
+        form = None
+    elif not request.htmx:
+        context = _row_context(response) | _comments_context(request, response, form)
+        return render(request, "checklists/comment_form.html", context, status=400)
+    if not request.htmx:
+        messages.success(request, "Your comment was added.")
+        return redirect(response.get_absolute_url() + f"#comments-{response.pk}")
+    context = _row_context(response) | _comments_context(request, response, form)
+    return render(request, "checklists/response_detail.html#comments", context)
+
+
+@require_POST
+def comment_resolve(request: HttpRequest, slug: str, pk: int, resolved: bool) -> HttpResponse:
+    agency = get_agency(request, slug)
+    comment = get_comment(request, agency, pk, "checklists.resolve_comment")
+    act = comments.comment_resolve if resolved else comments.comment_reopen
+    act(comment=comment, by=request.user)
+    response = get_response(request, agency, comment.response_id)
+    if not request.htmx:
+        messages.success(request, "Comment resolved." if resolved else "Comment reopened.")
+        return redirect(response.get_absolute_url() + f"#comments-{response.pk}")
+    context = _row_context(response) | _comments_context(request, response)
+    return render(request, "checklists/response_detail.html#comments", context)
 
 
 @require_safe
@@ -258,13 +336,22 @@ def attachment_download(request: HttpRequest, slug: str, pk: int) -> FileRespons
     return response
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def attachment_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Remove one file, after a confirmation: with htmx only the item's file list is replaced,
+    so what the person has typed in the item's form stays; without, a page asks first."""
     agency = get_agency(request, slug)
     attachment = get_attachment(request, agency, pk, "checklists.change_response")
+    response = attachment.response
+    if request.method == "GET":
+        context = _row_context(response) | {"attachment": attachment}
+        return render(request, "checklists/attachment_delete.html", context)
     evidence.attachment_delete(attachment=attachment, by=request.user)
+    if request.htmx:
+        context = _row_context(response) | {"can_edit": True, "removed": attachment}
+        return render(request, "checklists/response_detail.html#files", context)
     messages.success(request, f"{attachment.original_name} was removed.")
-    return redirect(attachment.response)
+    return redirect(response)
 
 
 # Schools ---------------------------------------------------------------------------------------

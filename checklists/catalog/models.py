@@ -245,6 +245,14 @@ class EvidencePrompt(models.Model):
     not_after_today = models.BooleanField(default=False)
     max_length = models.PositiveIntegerField(null=True, blank=True)
     choices = models.JSONField(default=list, blank=True)
+    whole = models.BooleanField(
+        default=False, help_text="A count: the answer is a whole number (people, sessions)."
+    )
+    max_of = models.SlugField(
+        max_length=50,
+        blank=True,
+        help_text="Key of another number prompt of the item that this answer may not exceed.",
+    )
 
     class Meta:
         ordering = ["item", "order"]

@@ -129,6 +129,8 @@ class PromptSpec(_Spec):
     unit: _text(50) | None = None
     max_length: Annotated[int, Field(ge=1, le=100_000)] | None = None
     choices: list[_text(200)] | None = None
+    whole: bool | None = None
+    max_of: Key | None = None
 
 
 class ItemSpec(_Spec):
@@ -364,6 +366,8 @@ def _cross_check(spec: CatalogSpec) -> Iterator[tuple[Loc, str]]:
                     yield (*at, "prompts", p, "key"), f"{prompt.key!r} is used more than once"
                 for field, message in _prompt_problems(prompt):
                     yield (*at, "prompts", p, field), message
+                for field, message in _relation_problems(prompt, item.prompts):
+                    yield (*at, "prompts", p, field), message
     for f, figure in enumerate(spec.figures):
         if figure.source not in sources:
             yield ("figures", f, "source"), f"{figure.source!r} is not one of the catalog's sources"
@@ -381,12 +385,12 @@ def _references(at: Loc, name: str, used: list[str], known: set[str]) -> Iterato
 
 def _prompt_problems(prompt: PromptSpec) -> Iterator[tuple[str, str]]:
     allowed = {
-        "number": {"min", "max", "unit"},
+        "number": {"min", "max", "unit", "whole", "max_of"},
         "date": {"min", "max"},
         "text": {"max_length"},
         "choice": {"choices"},
     }.get(prompt.kind, set())
-    for field in ("min", "max", "unit", "max_length", "choices"):
+    for field in ("min", "max", "unit", "max_length", "choices", "whole", "max_of"):
         if getattr(prompt, field) is not None and field not in allowed:
             yield field, f"does not apply to a {prompt.kind} prompt"
     for field in ("min", "max"):
@@ -405,3 +409,16 @@ def _prompt_problems(prompt: PromptSpec) -> Iterator[tuple[str, str]]:
             yield "choices", "a choice prompt needs at least two choices"
         elif _duplicates(prompt.choices):
             yield "choices", "has the same choice twice"
+
+
+def _relation_problems(prompt: PromptSpec, prompts: list[PromptSpec]) -> Iterator[tuple[str, str]]:
+    """`max_of` names another number prompt of the same item (a part never exceeds its whole)."""
+    if prompt.max_of is None or prompt.kind != "number":
+        return
+    kinds = {other.key: other.kind for other in prompts}
+    if prompt.max_of == prompt.key:
+        yield "max_of", "names the prompt itself"
+    elif prompt.max_of not in kinds:
+        yield "max_of", f"{prompt.max_of!r} is not a prompt of this item"
+    elif kinds[prompt.max_of] != "number":
+        yield "max_of", f"{prompt.max_of!r} is a {kinds[prompt.max_of]} prompt, not a number"

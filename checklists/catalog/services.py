@@ -179,6 +179,8 @@ def _prompt(item: Item, order: int, spec: PromptSpec) -> EvidencePrompt:
         not_after_today=spec.max == "today",
         max_length=spec.max_length,
         choices=list(spec.choices or []),
+        whole=bool(spec.whole),
+        max_of=spec.max_of or "",
     )
 
 

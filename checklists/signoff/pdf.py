@@ -235,6 +235,7 @@ def report_context(
         "school_actions": _school_actions(rows),
         "agency_items": [r | {"answer_rows": _answers(r)} for r in rows if not r["school"]],
         "school_items": [i for i in _items(data) if i["scope"] == "school"],
+        "school_comments": [r for r in rows if r["school"] and r.get("comments")],
         "matrix": _matrix(rows),
         "figures": _figures(data),
         "sources": data["sources"],

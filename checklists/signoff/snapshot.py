@@ -17,7 +17,7 @@ import json
 from datetime import date
 
 from checklists.assessments import scoring
-from checklists.assessments.models import Assessment, Response
+from checklists.assessments.models import Assessment, Response, ReviewComment
 
 FORMAT = "muster-snapshot/2"
 PUBLIC_FORMAT = "muster-public-snapshot/2"
@@ -57,6 +57,19 @@ def _response(response: Response, as_of: date) -> dict:
             {"name": a.original_name, "sha256": a.sha256, "size": a.size}
             for a in response.attachments.all()
         ],
+        "comments": [_comment(c) for c in response.comments.all()],
+    }
+
+
+def _comment(comment: ReviewComment) -> dict:
+    """A review comment as it stood at sign-off (full snapshot only: names and words)."""
+    return {
+        "author": comment.author.full_name if comment.author else None,
+        "at": comment.created_at.isoformat(),
+        "body": comment.body,
+        "resolved": comment.is_resolved,
+        "resolved_by": comment.resolved_by.full_name if comment.resolved_by else None,
+        "resolved_at": comment.resolved_at.isoformat() if comment.resolved_at else None,
     }
 
 

@@ -131,7 +131,7 @@ def test_sro_records_a_school_item_with_a_file(
     form = page.locator("form[hx-post]")
     form.get_by_label("In place").check()
     fill_evidence(form)
-    form.locator("input[type=file]").set_input_files(str(evidence))
+    form.locator("input[name=answer_after_action]").set_input_files(str(evidence))
     form.get_by_role("button", name="Save").click()
 
     expect(row(page, "LER-18")).to_contain_text("1 file")

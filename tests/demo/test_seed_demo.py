@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from io import StringIO
 
 import pytest
@@ -7,6 +8,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from accounts.models import Agency, Membership, School, User
+from checklists.models import Response, ReviewComment
 from notifications.calendar import calendar_feed
 from notifications.models import Kind, Preference
 
@@ -85,3 +87,21 @@ def test_the_coordinator_has_items_due_this_week_in_the_bell_and_the_calendar(ca
     chief = User.objects.get(email="chief@harbor.example")
     assert chief.notifications.filter(kind=Kind.SIGNED_OFF).count() == 0  # they signed it
     assert coordinator.notifications.filter(kind=Kind.SIGNED_OFF).count() == 1
+
+
+def test_demo_shows_review_comments_supporting_documents_and_sensible_counts(catalog_version):
+    seed()
+
+    harbor = Agency.objects.get(slug="harbor-city-pd")
+    this_year = harbor.assessments.get(title="2026 annual assessment")
+    open_comments = ReviewComment.objects.filter(response__assessment=this_year).unresolved()
+    assert open_comments.count() == 2
+    assert all(c.response.owner is not None for c in open_comments)
+    assert this_year.responses.get(item__code="LER-12").attachments.filter(prompt_key="").exists()
+    last_year = harbor.assessments.get(title="2025 annual assessment")
+    signed = json.loads(last_year.sign_offs.get().snapshot)
+    assert any(r["comments"] for r in signed["responses"])
+    for response in Response.objects.filter(item__code="LER-02", assessment__agency=harbor):
+        answers = response.answers
+        if "sworn_total" in answers:
+            assert int(answers["officers_trained"]) <= int(answers["sworn_total"])

@@ -21,6 +21,7 @@ from django.utils import timezone
 from accounts.models import Agency, AuditEvent, Invitation, Membership, Role, School, User
 from accounts.services import invitation_create
 from checklists.archive.format import FORMAT
+from checklists.assessments.comments import comment_add
 from checklists.assessments.services import response_update
 from checklists.catalog.services import catalog_load
 from checklists.models import (
@@ -30,6 +31,7 @@ from checklists.models import (
     Item,
     Report,
     Response,
+    ReviewComment,
     SignOff,
 )
 from checklists.signoff.pdf import signed_pdf
@@ -60,6 +62,7 @@ def lived_in(agency, lead, editor, sro, school, complete_assessment, upload):
         notes="General order drafted", answers={"policy_reference": "GO-12"},
         files=[("policy_file", upload("general-order.pdf"))],
     )  # fmt: skip
+    comment_add(response=target, body="Which general order is this?", by=lead)
     invitation_create(
         agency=agency, email="new.sro@harbor.example", access="sro", schools=[school],
         roles=Role.objects.filter(slug="school-resource-officer"), invited_by=lead,
@@ -90,7 +93,7 @@ def signed_harbor(
 
 def counts() -> dict[str, int]:
     models = [User, Agency, School, Membership, Invitation, Assessment, Response, History]
-    models += [Attachment, SignOff, Report, CatalogVersion, Item, Role]
+    models += [Attachment, ReviewComment, SignOff, Report, CatalogVersion, Item, Role]
     return {model.__name__: model.objects.count() for model in models}
 
 

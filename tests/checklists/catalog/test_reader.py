@@ -105,3 +105,65 @@ def test_fingerprint_ignores_comments_and_layout(tmp_path):
 
     assert first == second
     assert first != changed
+
+
+# Relations between prompts (issue 12): counts are whole, a part never exceeds its whole.
+WITH_WHOLE = MINIMAL + (
+    "          - key: sworn\n            kind: number\n            label: Sworn officers\n"
+)
+
+
+def test_a_prompt_declares_a_whole_count_no_larger_than_another(tmp_path):
+    text = WITH_WHOLE.replace(
+        "max: 500\n", "max: 500\n            whole: true\n            max_of: sworn\n"
+    )
+
+    prompt = read_catalog(write(tmp_path, text)).sections[0].items[0].prompts[0]
+
+    assert (prompt.whole, prompt.max_of) == (True, "sworn")
+
+
+@pytest.mark.parametrize(
+    ("relation", "message"),
+    [
+        ("max_of: sowrn", "'sowrn' is not a prompt of this item"),
+        ("max_of: officers", "names the prompt itself"),
+        ("max_of: policy", "'policy' is a text prompt, not a number"),
+    ],
+)
+def test_a_relation_to_an_unknown_or_wrong_prompt_is_a_load_error(tmp_path, relation, message):
+    text = WITH_WHOLE.replace("max: 500\n", f"max: 500\n            {relation}\n") + (
+        "          - key: policy\n            kind: text\n            label: Policy reference\n"
+    )
+
+    problems = problems_of(tmp_path, text)
+
+    assert [(field, text) for _, field, text in problems] == [
+        ("sections[0].items[0].prompts[0].max_of (item TST-01)", message)
+    ]
+
+
+def test_whole_and_max_of_apply_only_to_numbers(tmp_path):
+    text = WITH_WHOLE + (
+        "          - key: policy\n"
+        "            kind: text\n"
+        "            label: Policy reference\n"
+        "            whole: true\n"
+        "            max_of: sworn\n"
+    )
+
+    problems = {(field, text) for _, field, text in problems_of(tmp_path, text)}
+
+    assert problems == {
+        ("sections[0].items[0].prompts[2].whole (item TST-01)", "does not apply to a text prompt"),
+        ("sections[0].items[0].prompts[2].max_of (item TST-01)", "does not apply to a text prompt"),
+    }
+
+
+def test_the_shipped_catalog_declares_its_counts_and_relations():
+    items = {item.code: item for _, item in read_catalog(SHIPPED_CATALOG).items()}
+    prompts = {p.key: p for p in items["LER-02"].prompts}
+
+    assert prompts["officers_trained"].whole
+    assert prompts["officers_trained"].max_of == "sworn_total"
+    assert prompts["sworn_total"].whole

@@ -47,6 +47,14 @@ def test_shipped_catalog_loads_items_prompts_roles_sources_and_figures(catalog_v
     assert catalog_version.figures.count() == 3
 
 
+def test_the_loader_keeps_whole_counts_and_their_relations(catalog_version):
+    prompts = EvidencePrompt.objects.filter(item__catalog_version=catalog_version)
+
+    trained = prompts.get(item__code="LER-02", key="officers_trained")
+    assert (trained.whole, trained.max_of) == (True, "sworn_total")
+    assert not prompts.get(item__code="LER-06", key="hours_per_officer").whole
+
+
 def test_loading_the_same_file_twice_changes_nothing(catalog_file):
     first = catalog_load(path=catalog_file)
     counts = catalog_row_counts()
