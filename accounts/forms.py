@@ -8,6 +8,7 @@ from django.contrib.auth import password_validation
 from django.db import connection
 from django.utils import timezone
 
+from accounts.once import OnceForm
 from accounts.models import Agency, AuditEvent, Invitation, Membership, Role, School, User
 
 INTEGER = re.compile(r"[+-]?\d+")  # as int() reads it, Unicode digits too
@@ -34,7 +35,7 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
         return super()._check_values(value)
 
 
-class SchoolForm(forms.ModelForm):
+class SchoolForm(OnceForm, forms.ModelForm):
     class Meta:
         model = School
         fields = ["name", "district", "address", "is_active", "notes"]
@@ -76,7 +77,9 @@ class _AccessFields(forms.ModelForm):
         self.fields["schools"].queryset = agency.schools.all()
         self.fields["access"].help_text = (
             "Lead: runs assessments, manages people and signs off. Editor: records readiness. "
-            "School resource officer: records the items of their schools. Viewer: reads only."
+            "School resource officer: records the items of their schools. Viewer: reads everything, "
+            "changes nothing. Public viewer (a council liaison, a school board): sees only the "
+            "signed public summaries and their scores."
         )
 
     def clean(self) -> dict:
@@ -86,7 +89,7 @@ class _AccessFields(forms.ModelForm):
         return cleaned
 
 
-class InvitationForm(_AccessFields):
+class InvitationForm(OnceForm, _AccessFields):
     class Meta:
         model = Invitation
         fields = ["email", "access", "roles", "schools"]

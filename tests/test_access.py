@@ -70,6 +70,8 @@ URLS = {
     "assessment_list": (AGENCY, _slug),
     "assessment_create": (AGENCY, _slug),
     "assessment_checklist": (AGENCY, lambda o: _slug(o) | {"pk": o["assessment"].pk}),
+    "assessment_edit": (AGENCY, lambda o: _slug(o) | {"pk": o["assessment"].pk}),  # issue 12
+    "assessment_delete": (AGENCY, lambda o: _slug(o) | {"pk": o["assessment"].pk}),  # issue 12
     "assessment_assign": (AGENCY, lambda o: _slug(o) | {"pk": o["assessment"].pk}),
     "assessment_confirm": (AGENCY, lambda o: _slug(o) | {"pk": o["assessment"].pk}),  # issue 11
     "assessment_next": (AGENCY, lambda o: _slug(o) | {"pk": o["assessment"].pk}),
@@ -102,7 +104,7 @@ URLS = {
 }
 OBJECT_URLS = {
     "school_edit", "people_edit", "people_remove", "people_invitation_revoke", "people_unlock",
-    "assessment_checklist", "assessment_assign", "assessment_confirm", "assessment_next", "assessment_export_csv",
+    "assessment_checklist", "assessment_edit", "assessment_delete", "assessment_assign", "assessment_confirm", "assessment_next", "assessment_export_csv",
     "assessment_export_json", "response_detail", "response_history", "attachment_download",
     "attachment_delete", "school_checklist", "assessment_review", "assessment_sign_off",
     "assessment_return", "assessment_reopen", "assessment_reports", "assessment_report_draft",
@@ -111,68 +113,71 @@ OBJECT_URLS = {
 
 # What each person gets at each URL, by GET and by POST (a POST with no data: a form answers with
 # its errors, an action redirects, a page that only shows things refuses the method). Columns:
-# lead, editor, SRO and viewer of our agency, the lead of another agency, and an anonymous
+# lead, editor, SRO, viewer and public viewer (issue 12: the published reports only) of our
+# agency, the lead of another agency, and an anonymous
 # visitor ("login": sent to sign in and brought back). An action that only takes POST refuses any
 # other method (405) before it looks anything up: the method alone reveals no object.
-PEOPLE = ("lead", "editor", "sro", "viewer", "outsider", "anonymous")
+PEOPLE = ("lead", "editor", "sro", "viewer", "public", "outsider", "anonymous")
 STATUSES = {
     # name: (who may reach it, GET statuses, POST statuses)
-    "home": (LOGIN, "302 302 302 302 302 login", "405 405 405 405 405 login"),
-    "login": (PUBLIC, "200 200 200 200 200 200", "200 200 200 200 200 200"),
-    "logout": (LOGIN, "405 405 405 405 405 login", "302 302 302 302 302 login"),
-    "password_change": (LOGIN, "200 200 200 200 200 login", "200 200 200 200 200 login"),
-    "password_change_done": (LOGIN, "200 200 200 200 200 login", "405 405 405 405 405 login"),
-    "password_reset": (PUBLIC, "200 200 200 200 200 200", "200 200 200 200 200 200"),
-    "password_reset_done": (PUBLIC, "200 200 200 200 200 200", "405 405 405 405 405 405"),
-    "password_reset_confirm": (PUBLIC, "200 200 200 200 200 200", "200 200 200 200 200 200"),
-    "password_reset_complete": (PUBLIC, "200 200 200 200 200 200", "405 405 405 405 405 405"),
-    "invitation_accept": (PUBLIC, "410 410 410 410 410 410", "410 410 410 410 410 410"),
-    "catalog_list": (LOGIN, "200 200 200 200 200 login", "405 405 405 405 405 login"),
-    "catalog_detail": (LOGIN, "200 200 200 200 200 login", "405 405 405 405 405 login"),
-    "catalog_version": (LOGIN, "200 200 200 200 200 login", "405 405 405 405 405 login"),
-    "agency_detail": (AGENCY, "200 200 200 200 404 login", "405 405 405 405 405 login"),
-    "school_list": (AGENCY, "200 200 200 200 404 login", "405 405 405 405 405 login"),
-    "school_create": (AGENCY, "200 403 403 403 404 login", "200 403 403 403 404 login"),
-    "school_edit": (AGENCY, "200 403 403 403 404 login", "200 403 403 403 404 login"),
-    "people": (AGENCY, "200 200 200 200 404 login", "405 405 405 405 405 login"),
-    "people_invite": (AGENCY, "200 403 403 403 404 login", "200 403 403 403 404 login"),
-    "people_edit": (AGENCY, "200 403 403 403 404 login", "200 403 403 403 404 login"),
-    "people_remove": (AGENCY, "200 403 403 403 404 login", "400 403 403 403 404 login"),
-    "people_invitation_revoke": (AGENCY, "405 405 405 405 405 login", "302 403 403 403 404 login"),
-    "assessment_list": (AGENCY, "200 200 200 200 404 login", "405 405 405 405 405 login"),
-    "assessment_create": (AGENCY, "200 403 403 403 404 login", "200 403 403 403 404 login"),
-    "assessment_checklist": (AGENCY, "200 200 200 200 404 login", "405 405 405 405 405 login"),
-    "assessment_assign": (AGENCY, "405 405 405 405 405 login", "302 302 403 403 404 login"),
-    "assessment_confirm": (AGENCY, "405 405 405 405 405 login", "302 302 403 403 404 login"),
-    "assessment_next": (AGENCY, "200 403 403 403 404 login", "200 403 403 403 404 login"),
-    "assessment_export_csv": (AGENCY, "200 200 200 200 404 login", "405 405 405 405 405 login"),
-    "assessment_export_json": (AGENCY, "200 200 200 200 404 login", "405 405 405 405 405 login"),
-    "response_detail": (AGENCY, "200 200 200 200 404 login", "200 200 403 403 404 login"),
-    "response_history": (AGENCY, "200 200 200 200 404 login", "405 405 405 405 405 login"),
-    "attachment_download": (AGENCY, "200 200 200 200 404 login", "405 405 405 405 405 login"),
-    "attachment_delete": (AGENCY, "405 405 405 405 405 login", "302 302 403 403 404 login"),
-    "school_mine": (AGENCY, "200 200 200 200 404 login", "405 405 405 405 405 login"),
-    "school_checklist": (AGENCY, "200 200 200 200 404 login", "405 405 405 405 405 login"),
-    "agency_settings": (AGENCY, "200 403 403 403 404 login", "200 403 403 403 404 login"),
-    "agency_logo": (AGENCY, "200 200 200 200 404 login", "405 405 405 405 405 login"),
-    "assessment_review": (AGENCY, "200 200 200 200 404 login", "200 200 403 403 404 login"),
-    "assessment_sign_off": (AGENCY, "200 403 403 403 404 login", "200 403 403 403 404 login"),
-    "assessment_return": (AGENCY, "405 405 405 405 405 login", "302 403 403 403 404 login"),
-    "assessment_reopen": (AGENCY, "405 405 405 405 405 login", "302 403 403 403 404 login"),
-    "assessment_reports": (AGENCY, "200 200 200 200 404 login", "405 405 405 405 405 login"),
-    "assessment_report_draft": (AGENCY, "200 200 200 200 404 login", "405 405 405 405 405 login"),
-    "report_list": (AGENCY, "200 200 200 200 404 login", "405 405 405 405 405 login"),
-    "report_download": (AGENCY, "200 200 200 200 404 login", "405 405 405 405 405 login"),
-    "report_retry": (AGENCY, "405 405 405 405 405 login", "302 403 403 403 404 login"),
-    "two_factor_verify": (LOGIN, "302 302 302 302 302 login", "302 302 302 302 302 login"),
-    "two_factor_settings": (LOGIN, "200 200 200 200 200 login", "200 200 200 200 200 login"),
-    "two_factor_recovery_codes": (LOGIN, "302 302 302 302 302 login", "302 302 302 302 302 login"),
-    "two_factor_disable": (LOGIN, "302 302 302 302 302 login", "302 302 302 302 302 login"),
-    "people_unlock": (AGENCY, "405 405 405 405 405 login", "302 403 403 403 404 login"),
-    "audit_log": (AGENCY, "200 403 403 403 404 login", "405 405 405 405 405 login"),
-    "audit_log_export": (AGENCY, "200 403 403 403 404 login", "405 405 405 405 405 login"),
-    "healthz": (PUBLIC, "200 200 200 200 200 200", "405 405 405 405 405 405"),
-    "verify": (PUBLIC, "200 200 200 200 200 200", "400 400 400 400 400 400"),
+    "home": (LOGIN, "302 302 302 302 302 302 login", "405 405 405 405 405 405 login"),
+    "login": (PUBLIC, "200 200 200 200 200 200 200", "200 200 200 200 200 200 200"),
+    "logout": (LOGIN, "405 405 405 405 405 405 login", "302 302 302 302 302 302 login"),
+    "password_change": (LOGIN, "200 200 200 200 200 200 login", "200 200 200 200 200 200 login"),
+    "password_change_done": (LOGIN, "200 200 200 200 200 200 login", "405 405 405 405 405 405 login"),
+    "password_reset": (PUBLIC, "200 200 200 200 200 200 200", "200 200 200 200 200 200 200"),
+    "password_reset_done": (PUBLIC, "200 200 200 200 200 200 200", "405 405 405 405 405 405 405"),
+    "password_reset_confirm": (PUBLIC, "200 200 200 200 200 200 200", "200 200 200 200 200 200 200"),
+    "password_reset_complete": (PUBLIC, "200 200 200 200 200 200 200", "405 405 405 405 405 405 405"),
+    "invitation_accept": (PUBLIC, "410 410 410 410 410 410 410", "410 410 410 410 410 410 410"),
+    "catalog_list": (LOGIN, "200 200 200 200 200 200 login", "405 405 405 405 405 405 login"),
+    "catalog_detail": (LOGIN, "200 200 200 200 200 200 login", "405 405 405 405 405 405 login"),
+    "catalog_version": (LOGIN, "200 200 200 200 200 200 login", "405 405 405 405 405 405 login"),
+    "agency_detail": (AGENCY, "200 200 200 200 302 404 login", "405 405 405 405 405 405 login"),
+    "school_list": (AGENCY, "200 200 200 200 403 404 login", "405 405 405 405 405 405 login"),
+    "school_create": (AGENCY, "200 403 403 403 403 404 login", "200 403 403 403 403 404 login"),
+    "school_edit": (AGENCY, "200 403 403 403 403 404 login", "200 403 403 403 403 404 login"),
+    "people": (AGENCY, "200 200 200 200 403 404 login", "405 405 405 405 405 405 login"),
+    "people_invite": (AGENCY, "200 403 403 403 403 404 login", "200 403 403 403 403 404 login"),
+    "people_edit": (AGENCY, "200 403 403 403 403 404 login", "200 403 403 403 403 404 login"),
+    "people_remove": (AGENCY, "200 403 403 403 403 404 login", "400 403 403 403 403 404 login"),
+    "people_invitation_revoke": (AGENCY, "405 405 405 405 405 405 login", "302 403 403 403 403 404 login"),
+    "assessment_list": (AGENCY, "200 200 200 200 403 404 login", "405 405 405 405 405 405 login"),
+    "assessment_create": (AGENCY, "200 403 403 403 403 404 login", "200 403 403 403 403 404 login"),
+    "assessment_checklist": (AGENCY, "200 200 200 200 403 404 login", "405 405 405 405 405 405 login"),
+    "assessment_edit": (AGENCY, "200 403 403 403 403 404 login", "200 403 403 403 403 404 login"),
+    "assessment_delete": (AGENCY, "200 403 403 403 403 404 login", "302 403 403 403 403 404 login"),
+    "assessment_assign": (AGENCY, "405 405 405 405 405 405 login", "302 302 403 403 403 404 login"),
+    "assessment_confirm": (AGENCY, "405 405 405 405 405 405 login", "302 302 403 403 403 404 login"),
+    "assessment_next": (AGENCY, "200 403 403 403 403 404 login", "200 403 403 403 403 404 login"),
+    "assessment_export_csv": (AGENCY, "200 200 200 200 403 404 login", "405 405 405 405 405 405 login"),
+    "assessment_export_json": (AGENCY, "200 200 200 200 403 404 login", "405 405 405 405 405 405 login"),
+    "response_detail": (AGENCY, "200 200 200 200 403 404 login", "200 200 403 403 403 404 login"),
+    "response_history": (AGENCY, "200 200 200 200 403 404 login", "405 405 405 405 405 405 login"),
+    "attachment_download": (AGENCY, "200 200 200 200 403 404 login", "405 405 405 405 405 405 login"),
+    "attachment_delete": (AGENCY, "405 405 405 405 405 405 login", "302 302 403 403 403 404 login"),
+    "school_mine": (AGENCY, "200 200 200 200 403 404 login", "405 405 405 405 405 405 login"),
+    "school_checklist": (AGENCY, "200 200 200 200 403 404 login", "405 405 405 405 405 405 login"),
+    "agency_settings": (AGENCY, "200 403 403 403 403 404 login", "200 403 403 403 403 404 login"),
+    "agency_logo": (AGENCY, "200 200 200 200 200 404 login", "405 405 405 405 405 405 login"),
+    "assessment_review": (AGENCY, "200 200 200 200 403 404 login", "200 200 403 403 403 404 login"),
+    "assessment_sign_off": (AGENCY, "200 403 403 403 403 404 login", "200 403 403 403 403 404 login"),
+    "assessment_return": (AGENCY, "405 405 405 405 405 405 login", "302 403 403 403 403 404 login"),
+    "assessment_reopen": (AGENCY, "302 403 403 403 403 404 login", "302 403 403 403 403 404 login"),
+    "assessment_reports": (AGENCY, "200 200 200 200 403 404 login", "405 405 405 405 405 405 login"),
+    "assessment_report_draft": (AGENCY, "200 200 200 200 403 404 login", "405 405 405 405 405 405 login"),
+    "report_list": (AGENCY, "200 200 200 200 200 404 login", "405 405 405 405 405 405 login"),
+    "report_download": (AGENCY, "200 200 200 200 200 404 login", "405 405 405 405 405 405 login"),
+    "report_retry": (AGENCY, "405 405 405 405 405 405 login", "302 403 403 403 403 404 login"),
+    "two_factor_verify": (LOGIN, "302 302 302 302 302 302 login", "302 302 302 302 302 302 login"),
+    "two_factor_settings": (LOGIN, "200 200 200 200 200 200 login", "200 200 200 200 200 200 login"),
+    "two_factor_recovery_codes": (LOGIN, "302 302 302 302 302 302 login", "302 302 302 302 302 302 login"),
+    "two_factor_disable": (LOGIN, "302 302 302 302 302 302 login", "302 302 302 302 302 302 login"),
+    "people_unlock": (AGENCY, "405 405 405 405 405 405 login", "302 403 403 403 403 404 login"),
+    "audit_log": (AGENCY, "200 403 403 403 403 404 login", "405 405 405 405 405 405 login"),
+    "audit_log_export": (AGENCY, "200 403 403 403 403 404 login", "405 405 405 405 405 405 login"),
+    "healthz": (PUBLIC, "200 200 200 200 200 200 200", "405 405 405 405 405 405 405"),
+    "verify": (PUBLIC, "200 200 200 200 200 200 200", "400 400 400 400 400 400 400"),
 }  # fmt: skip
 
 
@@ -274,11 +279,18 @@ def test_the_status_table_covers_every_url_and_agrees_with_the_audiences():
 @pytest.mark.parametrize("method", ["get", "post"])
 @pytest.mark.parametrize("name", list(STATUSES))
 def test_each_person_gets_the_expected_status(
-    request, client, ours, lead, editor, sro, viewer, outsider, name, method
+    request, client, ours, lead, editor, sro, viewer, public_viewer, outsider, name, method
 ):
     url = url_of(name, ours)
     expected = STATUSES[name][1 if method == "get" else 2].split()
-    people = {"lead": lead, "editor": editor, "sro": sro, "viewer": viewer, "outsider": outsider}
+    people = {
+        "lead": lead,
+        "editor": editor,
+        "sro": sro,
+        "viewer": viewer,
+        "public": public_viewer,
+        "outsider": outsider,
+    }
     got, changed_when_refused = [], []
     before = rows() if method == "post" else None
     for person in PEOPLE:

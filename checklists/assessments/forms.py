@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 
 from accounts.forms import ModelMultipleChoiceField
+from accounts.once import OnceForm
 from accounts.models import Agency, Role, User
 from checklists.assessments.models import Assessment, Response
 from checklists.catalog.models import CatalogVersion, EvidencePrompt, Item
@@ -36,7 +37,28 @@ def _members(agency: Agency):
     return User.objects.filter(memberships__agency=agency).order_by("full_name")
 
 
-class AssessmentForm(forms.ModelForm):
+TITLE_MAX_LENGTH = 100  # a title is a heading on every page and on the report's cover
+
+
+class _AssessmentFields(forms.ModelForm):
+    """Title and due date, as set when an assessment starts and when a lead edits it."""
+
+    title = forms.CharField(
+        max_length=TITLE_MAX_LENGTH,
+        help_text=f"For example: 2026 annual assessment. At most {TITLE_MAX_LENGTH} characters.",
+    )
+
+    def clean_title(self) -> str:
+        return " ".join(self.cleaned_data["title"].split())
+
+    @property
+    def due_date_passed(self) -> bool:
+        """A due date already past is allowed (an assessment recorded late) but is warned of."""
+        due = self.cleaned_data.get("due_date")
+        return due is not None and due < timezone.localdate()
+
+
+class AssessmentForm(OnceForm, _AssessmentFields):
     catalog_version = forms.ModelChoiceField(
         queryset=CatalogVersion.objects.none(), label="Catalog", empty_label=None
     )
@@ -56,7 +78,16 @@ class AssessmentForm(forms.ModelForm):
         self.fields["title"].initial = f"{timezone.localdate().year} annual assessment"
 
 
-class NextAssessmentForm(forms.ModelForm):
+class NextAssessmentForm(OnceForm, _AssessmentFields):
+    class Meta:
+        model = Assessment
+        fields = ["title", "due_date"]
+        widgets = {"due_date": DateInput()}
+
+
+class AssessmentChangeForm(_AssessmentFields):
+    """A lead's edit of an assessment's title and due date."""
+
     class Meta:
         model = Assessment
         fields = ["title", "due_date"]

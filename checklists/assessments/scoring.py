@@ -34,6 +34,11 @@ class Score:
     key: object = None
 
     @property
+    def open(self) -> int:
+        """Applicable responses not (yet) counting as in place: the items still to do."""
+        return self.applicable - self.in_place
+
+    @property
     def percent(self) -> int:
         return round(100 * self.done / self.total) if self.total else 0
 
