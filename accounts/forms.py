@@ -8,8 +8,8 @@ from django.contrib.auth import password_validation
 from django.db import connection
 from django.utils import timezone
 
-from accounts.once import OnceForm
 from accounts.models import Agency, AuditEvent, Invitation, Membership, Role, School, User
+from accounts.once import OnceForm
 
 INTEGER = re.compile(r"[+-]?\d+")  # as int() reads it, Unicode digits too
 

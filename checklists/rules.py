@@ -43,7 +43,9 @@ def is_public_edition(user, report) -> bool:
 def reads_the_reports_agency(user, report) -> bool:
     """The staff of the agency read every edition; a public viewer only the public summary."""
     agency = report.sign_off.assessment.agency
-    return is_internal(user, agency) or (is_member(user, agency) and is_public_edition(user, report))
+    return is_internal(user, agency) or (
+        is_member(user, agency) and is_public_edition(user, report)
+    )
 
 
 @rules.predicate

@@ -9,8 +9,8 @@ from django import forms
 from django.utils import timezone
 
 from accounts.forms import ModelMultipleChoiceField
-from accounts.once import OnceForm
 from accounts.models import Agency, Role, User
+from accounts.once import OnceForm
 from checklists.assessments.models import Assessment, Response
 from checklists.catalog.models import CatalogVersion, EvidencePrompt, Item
 

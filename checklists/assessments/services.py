@@ -333,9 +333,7 @@ def responses_assign(
 
 
 @transaction.atomic
-def assessment_revision_create(
-    *, assessment: Assessment, by: User, reason: str = ""
-) -> Assessment:
+def assessment_revision_create(*, assessment: Assessment, by: User, reason: str = "") -> Assessment:
     """A new revision of a signed-off assessment, with its answers and files as they were."""
     revision = _assessment_create(
         reopen_reason=reason,

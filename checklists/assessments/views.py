@@ -42,7 +42,9 @@ PAGE_SIZE = 50
 def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     agency = get_agency(request, slug, "accounts.view_published")
     if not request.user.has_perm("accounts.view_agency", agency):
-        return redirect("report_list", slug=agency.slug)  # a public viewer's page is the published one
+        return redirect(
+            "report_list", slug=agency.slug
+        )  # a public viewer's page is the published one
     assessment = Assessment.objects.current_for(agency)
     context = {
         "agency": agency,
@@ -94,13 +96,13 @@ def assessment_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     agency = get_agency(request, slug, "checklists.change_assessment")
     assessment = get_assessment(request, agency, pk)
     if assessment.is_locked:
-        messages.info(request, "A signed-off assessment keeps the title and date it was signed with.")
+        messages.info(
+            request, "A signed-off assessment keeps the title and date it was signed with."
+        )
         return redirect("assessment_reports", slug=agency.slug, pk=assessment.pk)
     form = AssessmentChangeForm(request.POST or None, instance=Assessment.objects.get(pk=pk))
     if request.method == "POST" and form.is_valid():
-        services.assessment_change(
-            assessment=assessment, by=request.user, **form.cleaned_data
-        )
+        services.assessment_change(assessment=assessment, by=request.user, **form.cleaned_data)
         messages.success(request, "The assessment was saved.")
         _warn_if_past_due(request, form)
         return redirect(assessment)

@@ -187,4 +187,3 @@ def public_snapshot(full: dict) -> dict:
         "sources": full["sources"],
         "sign_off": {key: signer[key] for key in PUBLIC_SIGNER} if signer else None,
     }
-

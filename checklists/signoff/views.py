@@ -115,7 +115,9 @@ def assessment_reopen(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     assessment = get_assessment(request, agency, pk)
     reopened = Assessment.objects.filter(revision_of=assessment).first()
     if reopened is not None:
-        messages.info(request, f"{assessment} was already reopened as revision {reopened.revision}.")
+        messages.info(
+            request, f"{assessment} was already reopened as revision {reopened.revision}."
+        )
         return redirect(reopened)
     if not assessment.is_locked:
         messages.info(request, "Only a signed-off assessment can be reopened.")

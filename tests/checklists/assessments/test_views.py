@@ -535,7 +535,10 @@ def test_school_page_figures_keep_their_labels_and_count_the_save(
         response_post(
             target,
             status=S.IN_PLACE,
-            **{f"answer_{k}": "yes" if v is True else v for k, v in required_answers(target).items()},
+            **{
+                f"answer_{k}": "yes" if v is True else v
+                for k, v in required_answers(target).items()
+            },
         ),
         **HTMX,
     )
@@ -545,7 +548,8 @@ def test_school_page_figures_keep_their_labels_and_count_the_save(
     school_items = assessment.responses.for_school(school).count()
     assert f"0 of {school_items} applicable school items in place" in before
     assert f"1 of {school_items} applicable school items in place" in after
-    assert "Whole agency: <strong>" in after and "Readiness: <strong>" not in after
+    assert "Whole agency: <strong>" in after
+    assert "Readiness: <strong>" not in after
     assert 'hx-trigger="figures-changed from:body"' in after
 
 
@@ -557,3 +561,31 @@ def test_figures_fragment_takes_a_fixed_number_of_queries(
 
     with django_assert_max_num_queries(12):
         client.get(url("school_checklist", agency, school.pk), {"view": "figures"}, **HTMX)
+
+
+def test_my_schools_shows_each_school_with_its_progress_and_open_items(
+    client_for, agency, sro, school, other_school, assessment
+):
+    page = client_for(sro).get(url("school_mine", agency)).content.decode()
+
+    school_items = assessment.responses.for_school(school).count()
+    assert school.name in page
+    assert other_school.name not in page  # hers only
+    assert f"{school_items} open items" in page
+
+
+@pytest.mark.parametrize("person", ["sro", "viewer"])
+def test_review_and_sign_off_is_not_offered_to_those_who_cannot_use_it(
+    request, client_for, agency, school, assessment, person
+):
+    user = request.getfixturevalue(person)
+
+    page = client_for(user).get(url("school_checklist", agency, school.pk)).content.decode()
+
+    assert "Review and sign-off" not in page
+
+
+def test_review_and_sign_off_is_offered_to_an_editor(client_for, agency, editor, assessment):
+    page = client_for(editor).get(url("assessment_checklist", agency, assessment.pk))
+
+    assert "Review and sign-off" in page.content.decode()
