@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -171,6 +173,10 @@ def _checklist_context(
         "page": page,
         "query": query.urlencode(),
         "can_assign": _can_assign(request, assessment),
+        # Leads and editors edit every row of a draft: asked once, not once per row.
+        "edits_every_row": assessment.is_editable
+        and request.user.has_perm("checklists.edit_any_response", agency),
+        "next_query": "?next=" + quote(request.get_full_path(), safe="/"),
         "can_review": request.user.has_perm("checklists.submit_assessment", agency)
         or request.user.has_perm("checklists.sign_off_assessment", agency),
         "can_change": request.user.has_perm("checklists.change_assessment", agency),
@@ -197,7 +203,13 @@ def _figures_context(assessment: Assessment, school=None) -> dict:
 
 
 def _figures(request: HttpRequest, agency, assessment: Assessment, school=None) -> HttpResponse:
-    context = {"agency": agency, "assessment": assessment, "school": school, "oob": True}
+    context = {
+        "agency": agency,
+        "assessment": assessment,
+        "school": school,
+        "can_assign": _can_assign(request, assessment),
+        "oob": True,
+    }
     context |= _figures_context(assessment, school)
     return render(request, "checklists/checklist.html#figures", context)
 
