@@ -13,7 +13,7 @@ def dashboard_figures(assessment: Assessment, *, user) -> dict:
     """Readiness overall and by section, role and school; overdue and assigned items; changes."""
     responses = assessment.responses.all()
     sections = scoring.by_section(responses)
-    overall = scoring.overall(responses)
+    overall = scoring.combined(sections)  # every response is in exactly one section
     figures = {
         "overall": overall,
         "sections": sections,
@@ -26,10 +26,8 @@ def dashboard_figures(assessment: Assessment, *, user) -> dict:
         "changes": recent_changes(assessment, limit=SHOWN),
     }
     if assessment.previous_id:
-        earlier = assessment.previous.responses.all()
-        figures["comparison"] = comparison(
-            sections, scoring.by_section(earlier), overall, scoring.overall(earlier)
-        )
+        earlier = scoring.by_section(assessment.previous.responses.all())
+        figures["comparison"] = comparison(sections, earlier, overall, scoring.combined(earlier))
     return figures
 
 

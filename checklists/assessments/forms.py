@@ -31,19 +31,17 @@ class LongSelect(forms.Select):
     the rest of the checklist page. The same markup, escaped the same way."""
 
     def render(self, name, value, attrs=None, renderer=None) -> str:
-        widget = self.get_context(name, value, attrs)["widget"]
+        chosen = {str(v) for v in self.format_value(value)}
         options = format_html_join(
             "",
             '<option value="{}"{}>{}</option>',
             (
-                (option["value"], SELECTED if option["selected"] else "", option["label"])
-                for _, group, _ in widget["optgroups"]
-                for option in group
+                (option, SELECTED if str(option) in chosen else "", label)
+                for option, label in self.choices
             ),
         )
-        return format_html(
-            '<select name="{}"{}>{}</select>', widget["name"], flatatt(widget["attrs"]), options
-        )
+        attrs = self.build_attrs(self.attrs, attrs)
+        return format_html('<select name="{}"{}>{}</select>', name, flatatt(attrs), options)
 
 
 SELECTED = mark_safe(" selected")

@@ -331,6 +331,14 @@ class Response(models.Model):
     def needs_action(self) -> bool:
         return self.is_open or self.carried_over
 
+    @property
+    def changed_since_previous(self) -> bool:
+        """Its status or answers differ from the response it was carried over from."""
+        previous = self.previous
+        return previous is not None and (
+            self.status != previous.status or self.answers != previous.answers
+        )
+
     def answered(self, prompt: EvidencePrompt) -> bool:
         if prompt.kind == EvidencePrompt.Kind.FILE:
             return any(a.prompt_key == prompt.key for a in self.attachments.all())

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from django import template
-from django.utils.html import format_html
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from checklists.catalog.models import EvidencePrompt
+from checklists.catalog.models import EvidencePrompt, Item
 
 register = template.Library()
 
@@ -57,17 +58,19 @@ _PRACTICE = mark_safe(
     ' <span class="badge text-bg-light border origin origin-practice">'
     "+ Muster's suggested practice</span>"
 )
+_ORIGIN_BADGES = {
+    value: format_html(
+        '<span class="badge text-bg-light border origin origin-{}">{}</span>', value, label
+    )
+    for value, label in Item.Origin.choices
+}
 
 
 @register.filter
 def origin_badges(item) -> SafeString:
     """What an item rests on, and whether Muster adds its own practice."""
-    return format_html(
-        '<span class="badge text-bg-light border origin origin-{}">{}</span>{}',
-        item.origin,
-        item.get_origin_display(),
-        _PRACTICE if item.practice and item.origin != "practice" else "",
-    )
+    badge = _ORIGIN_BADGES[item.origin]
+    return badge + _PRACTICE if item.practice and item.origin != "practice" else badge
 
 
 @register.filter
@@ -77,3 +80,40 @@ def evidence_counts(response) -> str:
     files = len(response.attachments.all())
     text = f"{answered} of {asked} answered"
     return text + (f" · {files} file{'s' if files != 1 else ''}" if files else "")
+
+
+_BAR_ROW = (
+    '<tr><th scope="row" class="fw-normal bars-label">{}</th>'
+    '<td class="bars-bar"><svg width="100%" height="14" aria-hidden="true" focusable="false">'
+    '<rect width="100%" height="14" rx="3" fill="#e9ecef"/>'
+    '<rect width="{}%" height="14" rx="3" fill="#1f5fae"/></svg></td>'
+    '<td class="text-end text-nowrap bars-figures"><strong>{}%</strong> '
+    '<span class="text-body-secondary">· {} of {}</span></td></tr>'
+)
+_SENTINEL = 987654321  # a school id no agency has, replaced by each school's own
+
+
+@register.simple_tag
+def bar_rows(scores, agency=None) -> SafeString:
+    """The rows of a bar chart table (includes/bars.html): label, bar and figures written out.
+
+    Written in Python because the dashboard charts every school of the agency (200 and more):
+    rendered cell by cell, those rows were most of its time. With `agency`, each label links to
+    the school's page (one reverse() for all of them).
+    """
+    link = reverse("school_checklist", args=[agency.slug, _SENTINEL]) if agency is not None else ""
+
+    def label(score):
+        if link and score.key:
+            url = link.replace(str(_SENTINEL), str(int(score.key)))
+            return format_html('<a href="{}">{}</a>', url, score.label)
+        return score.label or "—"
+
+    return format_html_join(
+        "",
+        _BAR_ROW,
+        (
+            (label(score), score.percent, score.percent, score.in_place, score.applicable)
+            for score in scores
+        ),
+    )
