@@ -225,7 +225,7 @@ class ResponseQuerySet(models.QuerySet["Response"]):
         """Everything a checklist row shows, in a fixed number of queries."""
         return (
             self.select_related("item__section", "school", "owner", "previous")
-            .prefetch_related("item__roles", "item__prompts", "attachments")
+            .prefetch_related("item__prompts", "attachments")
             .in_checklist_order()
         )
 
