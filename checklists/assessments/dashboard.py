@@ -19,9 +19,9 @@ def dashboard_figures(assessment: Assessment, *, user) -> dict:
         "sections": sections,
         "roles": scoring.by_role(responses),
         "schools": scoring.by_school(responses),
-        "overdue": responses.overdue().for_display()[:SHOWN],
+        "overdue": _listed(responses.overdue()),
         "overdue_count": responses.overdue().count(),
-        "mine": responses.assigned_to(user).open().for_display()[:SHOWN],
+        "mine": _listed(responses.assigned_to(user).open()),
         "mine_count": responses.assigned_to(user).open().count(),
         "changes": recent_changes(assessment, limit=SHOWN),
     }
@@ -29,6 +29,12 @@ def dashboard_figures(assessment: Assessment, *, user) -> dict:
         earlier = scoring.by_section(assessment.previous.responses.all())
         figures["comparison"] = comparison(sections, earlier, overall, scoring.combined(earlier))
     return figures
+
+
+def _listed(responses):
+    """The first rows of a list of items: code, title, school and target date are all it shows
+    (includes/response_list.html), so none of a checklist row's evidence is fetched."""
+    return responses.select_related("item", "school").in_checklist_order()[:SHOWN]
 
 
 def comparison(now_sections, then_sections, now_overall, then_overall) -> list[tuple]:
