@@ -80,9 +80,6 @@ class _AssessmentFields(forms.ModelForm):
         help_text=f"For example: 2026 annual assessment. At most {TITLE_MAX_LENGTH} characters.",
     )
 
-    def clean_title(self) -> str:
-        return " ".join(self.cleaned_data["title"].split())
-
     @property
     def due_date_passed(self) -> bool:
         """A due date already past is allowed (an assessment recorded late) but is warned of."""
