@@ -13,6 +13,7 @@ from django.utils.html import format_html
 
 from accounts.lockout import password_confirm
 from accounts.models import Agency, AuditEvent, Invitation, Membership, Role, School, User
+from accounts.once import OnceForm
 
 INTEGER = re.compile(r"[+-]?\d+")  # as int() reads it, Unicode digits too
 
@@ -57,7 +58,7 @@ def show_character_counts(form: forms.BaseForm) -> None:
         bound.help_text = field.help_text
 
 
-class SchoolForm(forms.ModelForm):
+class SchoolForm(OnceForm, forms.ModelForm):
     class Meta:
         model = School
         fields = ["name", "district", "address", "is_active", "notes"]
@@ -100,7 +101,9 @@ class _AccessFields(forms.ModelForm):
         self.fields["schools"].queryset = agency.schools.all()
         self.fields["access"].help_text = (
             "Lead: runs assessments, manages people and signs off. Editor: records readiness. "
-            "School resource officer: records the items of their schools. Viewer: reads only."
+            "School resource officer: records the items of their schools. Viewer: reads everything, "
+            "changes nothing. Public viewer (a council liaison, a school board): sees only the "
+            "signed public summaries and their scores."
         )
 
     def clean(self) -> dict:
@@ -110,7 +113,7 @@ class _AccessFields(forms.ModelForm):
         return cleaned
 
 
-class InvitationForm(_AccessFields):
+class InvitationForm(OnceForm, _AccessFields):
     class Meta:
         model = Invitation
         fields = ["email", "access", "roles", "schools"]

@@ -239,6 +239,8 @@ class Membership(models.Model):
         EDITOR = "editor", "Editor"
         SRO = "sro", "School resource officer"
         VIEWER = "viewer", "Viewer"
+        # Council liaisons, school boards: the public summary and published scores, nothing else.
+        PUBLIC = "public", "Public viewer"
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="memberships")
@@ -265,6 +267,11 @@ class Membership(models.Model):
     @property
     def can_edit(self) -> bool:
         return self.access in (self.Access.LEAD, self.Access.EDITOR)
+
+    @property
+    def is_public_viewer(self) -> bool:
+        """Sees only what the agency publishes: signed public summaries and their scores."""
+        return self.access == self.Access.PUBLIC
 
     @cached_property
     def school_ids(self) -> frozenset[int]:
@@ -389,6 +396,8 @@ class AuditEvent(models.Model):
         SCHOOL_CHANGED = "school_changed", "School changed"
         SCHOOL_ARCHIVED = "school_archived", "School archived"
         ASSESSMENT_STARTED = "assessment_started", "Assessment started"
+        ASSESSMENT_CHANGED = "assessment_changed", "Assessment renamed or re-dated"
+        ASSESSMENT_DELETED = "assessment_deleted", "Draft assessment deleted"
         ASSESSMENT_SUBMITTED = "assessment_submitted", "Assessment submitted"
         ASSESSMENT_RETURNED = "assessment_returned", "Assessment returned to draft"
         ASSESSMENT_SIGNED_OFF = "assessment_signed_off", "Assessment signed off"

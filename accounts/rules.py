@@ -26,7 +26,18 @@ def _access(user, agency: Agency | None) -> str | None:
 
 @rules.predicate
 def is_member(user, agency: Agency | None) -> bool:
+    """Any member, the public viewer too: enough for what the agency publishes."""
     return _access(user, agency) is not None
+
+
+@rules.predicate
+def is_internal(user, agency: Agency | None) -> bool:
+    """A member of the agency's own staff: every access level but the public viewer's.
+
+    A public viewer (a council liaison, a school board) sees the signed public summaries and
+    their scores only: no checklist, evidence, full report, school or person.
+    """
+    return _access(user, agency) not in (None, Membership.Access.PUBLIC)
 
 
 @rules.predicate
@@ -50,7 +61,8 @@ def leads_the_members_agency(user, membership: Membership | None) -> bool:
     return membership is not None and is_lead(user, membership.agency)
 
 
-rules.add_perm("accounts.view_agency", is_member)
+rules.add_perm("accounts.view_agency", is_internal)
+rules.add_perm("accounts.view_published", is_member)
 rules.add_perm("accounts.manage_people", is_lead)
 rules.add_perm("accounts.manage_schools", is_lead)
 rules.add_perm("accounts.unlock_member", leads_the_members_agency)

@@ -38,14 +38,15 @@ from accounts.forms import (
 )
 from accounts.lockout import locked_out_usernames
 from accounts.models import AuditEvent, Invitation, User
-from accounts.redirects import safe_next
+from accounts.once import submitted_once
+from accounts.redirects import member_home, safe_next
 
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     memberships = list(request.user.agency_memberships.values())
     if len(memberships) == 1:
-        return redirect(memberships[0].agency)
+        return redirect(member_home(memberships[0]))
     return render(request, "accounts/home.html", {"memberships": memberships})
 
 
@@ -77,6 +78,7 @@ def membership_unlock(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@submitted_once
 def invite(request: HttpRequest, slug: str) -> HttpResponse:
     agency = get_agency(request, slug, "accounts.manage_people")
     form = InvitationForm(request.POST or None, agency=agency)
@@ -207,7 +209,7 @@ def agency_settings(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_safe
 def agency_logo(request: HttpRequest, slug: str) -> FileResponse:
-    agency = get_agency(request, slug)
+    agency = get_agency(request, slug, "accounts.view_published")  # on the public summary too
     if not agency.logo:
         raise Http404("No logo.")
     response = FileResponse(agency.logo.open("rb"))

@@ -15,3 +15,9 @@ class ChecklistsConfig(AppConfig):
         "checklist": ("assessment_", "response_", "attachment_"),
         "catalog": ("catalog_",),
     }
+    # Where each access level lands after sign-in (accounts.redirects.member_home); the others
+    # land on the dashboard.
+    home_pages = {
+        "sro": "school_mine",
+        "public": "report_list",
+    }

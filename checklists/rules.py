@@ -9,7 +9,7 @@ from __future__ import annotations
 import rules
 
 from accounts.models import Membership
-from accounts.rules import is_editor, is_lead, membership_of
+from accounts.rules import is_editor, is_internal, is_lead, is_member, membership_of
 
 
 @rules.predicate
@@ -55,7 +55,28 @@ def reviews_or_owns_the_item(user, comment) -> bool:
     )
 
 
+@rules.predicate
+def is_public_edition(user, report) -> bool:
+    return report.edition == "public"  # Report.Edition.PUBLIC (signoff sits above this module)
+
+
+@rules.predicate
+def reads_the_reports_agency(user, report) -> bool:
+    """The staff of the agency read every edition; a public viewer only the public summary."""
+    agency = report.sign_off.assessment.agency
+    return is_internal(user, agency) or (
+        is_member(user, agency) and is_public_edition(user, report)
+    )
+
+
+@rules.predicate
+def leads_the_reports_agency(user, report) -> bool:
+    return is_lead(user, report.sign_off.assessment.agency)
+
+
 rules.add_perm("checklists.start_assessment", is_lead)
+rules.add_perm("checklists.change_assessment", is_lead)
+rules.add_perm("checklists.delete_assessment", is_lead)
 rules.add_perm("checklists.assign_responses", is_editor)
 rules.add_perm("checklists.edit_any_response", is_editor)
 rules.add_perm("checklists.change_response", is_open & (edits_agency_items | serves_the_school))
@@ -63,3 +84,5 @@ rules.add_perm("checklists.comment_response", takes_comments & edits_agency_item
 rules.add_perm("checklists.resolve_comment", comment_can_change & reviews_or_owns_the_item)
 rules.add_perm("checklists.submit_assessment", is_editor)
 rules.add_perm("checklists.sign_off_assessment", is_lead)
+rules.add_perm("checklists.download_report", reads_the_reports_agency)
+rules.add_perm("checklists.retry_report", leads_the_reports_agency)

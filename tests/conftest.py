@@ -165,6 +165,12 @@ def viewer(agency):
 
 
 @pytest.fixture
+def public_viewer(agency):
+    """A council liaison: the public summaries and published scores, nothing internal."""
+    return _member(agency, Membership.Access.PUBLIC, "liaison@harbor.example").user
+
+
+@pytest.fixture
 def other_agency(db):
     return AgencyFactory(name="Lakeside County Sheriff's Office", slug="lakeside")
 

@@ -5,6 +5,8 @@ from functools import cache
 from django import template
 from django.apps import apps
 
+from accounts.redirects import member_home
+
 register = template.Library()
 
 
@@ -34,3 +36,9 @@ def nav_section(url_name: str | None) -> str:
         (len(name), section) for name, section in nav_pages() if (url_name or "").startswith(name)
     ]
     return max(matches)[1] if matches else ""
+
+
+@register.filter
+def home_url(membership) -> str:
+    """The page a member lands on in their agency (`accounts.redirects.member_home`)."""
+    return member_home(membership)

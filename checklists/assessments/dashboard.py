@@ -13,24 +13,28 @@ def dashboard_figures(assessment: Assessment, *, user) -> dict:
     """Readiness overall and by section, role and school; overdue and assigned items; changes."""
     responses = assessment.responses.all()
     sections = scoring.by_section(responses)
-    overall = scoring.overall(responses)
+    overall = scoring.combined(sections)  # every response is in exactly one section
     figures = {
         "overall": overall,
         "sections": sections,
         "roles": scoring.by_role(responses),
         "schools": scoring.by_school(responses),
-        "overdue": responses.overdue().for_display()[:SHOWN],
+        "overdue": _listed(responses.overdue()),
         "overdue_count": responses.overdue().count(),
-        "mine": responses.assigned_to(user).open().for_display()[:SHOWN],
+        "mine": _listed(responses.assigned_to(user).open()),
         "mine_count": responses.assigned_to(user).open().count(),
         "changes": recent_changes(assessment, limit=SHOWN),
     }
     if assessment.previous_id:
-        earlier = assessment.previous.responses.all()
-        figures["comparison"] = comparison(
-            sections, scoring.by_section(earlier), overall, scoring.overall(earlier)
-        )
+        earlier = scoring.by_section(assessment.previous.responses.all())
+        figures["comparison"] = comparison(sections, earlier, overall, scoring.combined(earlier))
     return figures
+
+
+def _listed(responses):
+    """The first rows of a list of items: code, title, school and target date are all it shows
+    (includes/response_list.html), so none of a checklist row's evidence is fetched."""
+    return responses.select_related("item", "school").in_checklist_order()[:SHOWN]
 
 
 def comparison(now_sections, then_sections, now_overall, then_overall) -> list[tuple]:

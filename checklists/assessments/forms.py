@@ -7,10 +7,14 @@ from datetime import date
 from decimal import Decimal
 
 from django import forms
+from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from accounts.forms import ModelMultipleChoiceField, show_character_counts
 from accounts.models import Agency, Role, User
+from accounts.once import OnceForm
 from checklists.assessments.evidence import evidence_check
 from checklists.assessments.models import Assessment, PendingUpload, Response
 from checklists.catalog.models import CatalogVersion, EvidencePrompt, Item
@@ -21,6 +25,28 @@ class DateInput(forms.DateInput):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class LongSelect(forms.Select):
+    """A select of many options (every school of a large agency, every member), written out in
+    Python: Django's Select renders a template per option, which for 200 schools cost more than
+    the rest of the checklist page. The same markup, escaped the same way."""
+
+    def render(self, name, value, attrs=None, renderer=None) -> str:
+        chosen = {str(v) for v in self.format_value(value)}
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (option, SELECTED if str(option) in chosen else "", label)
+                for option, label in self.choices
+            ),
+        )
+        attrs = self.build_attrs(self.attrs, attrs)
+        return format_html('<select name="{}"{}>{}</select>', name, flatatt(attrs), options)
+
+
+SELECTED = mark_safe(" selected")
 
 
 def compact(form: forms.Form) -> None:
@@ -34,11 +60,36 @@ def compact(form: forms.Form) -> None:
         widget.attrs["class"] = css
 
 
+def _plain_choices(field: forms.ModelChoiceField, pairs) -> None:
+    """The field's options as (pk, label) pairs read by the database, not model instances; the
+    field still validates against its queryset."""
+    empty = [("", field.empty_label)] if field.empty_label is not None else []
+    field.widget.choices = empty + list(pairs)
+
+
 def _members(agency: Agency):
     return User.objects.filter(memberships__agency=agency).order_by("full_name")
 
 
-class AssessmentForm(forms.ModelForm):
+TITLE_MAX_LENGTH = 100  # a title is a heading on every page and on the report's cover
+
+
+class _AssessmentFields(forms.ModelForm):
+    """Title and due date, as set when an assessment starts and when a lead edits it."""
+
+    title = forms.CharField(
+        max_length=TITLE_MAX_LENGTH,
+        help_text=f"For example: 2026 annual assessment. At most {TITLE_MAX_LENGTH} characters.",
+    )
+
+    @property
+    def due_date_passed(self) -> bool:
+        """A due date already past is allowed (an assessment recorded late) but is warned of."""
+        due = self.cleaned_data.get("due_date")
+        return due is not None and due < timezone.localdate()
+
+
+class AssessmentForm(OnceForm, _AssessmentFields):
     catalog_version = forms.ModelChoiceField(
         queryset=CatalogVersion.objects.none(), label="Catalog", empty_label=None
     )
@@ -58,7 +109,16 @@ class AssessmentForm(forms.ModelForm):
         self.fields["title"].initial = f"{timezone.localdate().year} annual assessment"
 
 
-class NextAssessmentForm(forms.ModelForm):
+class NextAssessmentForm(OnceForm, _AssessmentFields):
+    class Meta:
+        model = Assessment
+        fields = ["title", "due_date"]
+        widgets = {"due_date": DateInput()}
+
+
+class AssessmentChangeForm(_AssessmentFields):
+    """A lead's edit of an assessment's title and due date."""
+
     class Meta:
         model = Assessment
         fields = ["title", "due_date"]
@@ -326,7 +386,9 @@ class AssignForm(forms.Form):
 
     prefix = "assign"
     responses = ModelMultipleChoiceField(queryset=Response.objects.none(), label="Items")
-    owner = forms.ModelChoiceField(queryset=User.objects.none(), label="Assign to")
+    owner = forms.ModelChoiceField(
+        queryset=User.objects.none(), label="Assign to", widget=LongSelect
+    )
     target_date = forms.DateField(required=False, widget=DateInput())
 
     def __init__(self, *args, assessment: Assessment, **kwargs) -> None:
@@ -357,10 +419,10 @@ class ChecklistFilterForm(forms.Form):
         choices=[("", "Any status"), *Response.Status.choices], required=False
     )
     school = forms.ModelChoiceField(
-        queryset=None, required=False, empty_label="All schools and agency-wide"
+        queryset=None, required=False, empty_label="All schools and agency-wide", widget=LongSelect
     )
     owner = forms.ModelChoiceField(
-        queryset=User.objects.none(), required=False, empty_label="Anyone"
+        queryset=User.objects.none(), required=False, empty_label="Anyone", widget=LongSelect
     )
     overdue = forms.BooleanField(required=False, label="Overdue only")
     to_confirm = forms.BooleanField(required=False, label="To confirm")
@@ -371,6 +433,9 @@ class ChecklistFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["school"].queryset = agency.schools.all()
         self.fields["owner"].queryset = _members(agency)
+        # The options from the names alone: a large agency's 200 schools as model instances
+        # cost more than the rest of the checklist's rows.
+        _plain_choices(self.fields["school"], agency.schools.values_list("pk", "name"))
         self.fields["q"].widget.attrs["placeholder"] = "Code or title"
         compact(self)
 

@@ -104,6 +104,9 @@ class Assessment(models.Model):
         related_name="revisions",
         help_text="The signed-off revision this one reopens.",
     )
+    reopen_reason = models.TextField(
+        blank=True, help_text="Why the signed-off revision was reopened into this one."
+    )
     due_date = models.DateField(null=True, blank=True)
     state = models.CharField(max_length=12, choices=State.choices, default=State.DRAFT)
     submitted_at = models.DateTimeField(null=True, blank=True)
@@ -130,6 +133,28 @@ class Assessment(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("assessment_checklist", kwargs={"slug": self.agency.slug, "pk": self.pk})
+
+    @property
+    def revision_label(self) -> str:
+        """How a list names the revision: "revision 2, reopened 3 Dec 2026: the reason"."""
+        if self.revision == 1:
+            return "revision 1"
+        when = timezone.localtime(self.created_at)
+        label = f"revision {self.revision}, reopened {when.day} {when:%b %Y}"
+        return f"{label}: {self.reopen_reason}" if self.reopen_reason else label
+
+    @property
+    def is_past_due(self) -> bool:
+        return (
+            self.due_date is not None
+            and not self.is_locked
+            and self.due_date < timezone.localdate()
+        )
+
+    @property
+    def can_be_deleted(self) -> bool:
+        """Only a draft can be deleted: nothing was signed on it (a sign-off locks it for good)."""
+        return self.state == self.State.DRAFT
 
     @property
     def is_locked(self) -> bool:
@@ -203,7 +228,6 @@ class ResponseQuerySet(models.QuerySet["Response"]):
         return (
             self.select_related("item__section", "school", "owner", "previous")
             .prefetch_related(
-                "item__roles",
                 "item__prompts",
                 "attachments",
                 models.Prefetch(
@@ -319,6 +343,14 @@ class Response(models.Model):
     @property
     def needs_action(self) -> bool:
         return self.is_open or self.carried_over
+
+    @property
+    def changed_since_previous(self) -> bool:
+        """Its status or answers differ from the response it was carried over from."""
+        previous = self.previous
+        return previous is not None and (
+            self.status != previous.status or self.answers != previous.answers
+        )
 
     def answered(self, prompt: EvidencePrompt) -> bool:
         if prompt.kind == EvidencePrompt.Kind.FILE:

@@ -34,6 +34,11 @@ class Score:
     key: object = None
 
     @property
+    def open(self) -> int:
+        """Applicable responses not (yet) counting as in place: the items still to do."""
+        return self.applicable - self.in_place
+
+    @property
     def percent(self) -> int:
         return round(100 * self.done / self.total) if self.total else 0
 
@@ -50,6 +55,19 @@ def _aggregates() -> dict:
 
 def overall(responses: QuerySet[Response], label: str = "Overall") -> Score:
     return Score(label=label, **responses.aggregate(**_aggregates()))
+
+
+def combined(parts: list[Score], label: str = "Overall") -> Score:
+    """The score of disjoint groups together (every section: the overall score), without asking
+    the database again: each figure is a sum."""
+    return Score(
+        label=label,
+        done=sum(p.done for p in parts),
+        total=sum(p.total for p in parts),
+        in_place=sum(p.in_place for p in parts),
+        applicable=sum(p.applicable for p in parts),
+        awaiting=sum(p.awaiting for p in parts),
+    )
 
 
 def _grouped(responses: QuerySet[Response], key: str, label: str, order: str) -> list[Score]:

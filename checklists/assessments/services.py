@@ -17,7 +17,13 @@ from accounts import services as accounts_services
 from accounts.audit import record
 from accounts.models import Agency, AuditEvent, Membership, School, User
 from checklists.assessments.evidence import attachment_add, pending_attach, pending_discard
-from checklists.assessments.models import Assessment, Attachment, PendingUpload, Response
+from checklists.assessments.models import (
+    Assessment,
+    AssessmentLocked,
+    Attachment,
+    PendingUpload,
+    Response,
+)
 from checklists.catalog.models import CatalogVersion, Item
 
 
@@ -141,6 +147,61 @@ def assessment_start_next(
     _attachments_carry_over(assessment)
     _record_started(assessment, by=by)
     return assessment
+
+
+@transaction.atomic
+def assessment_change(
+    *, assessment: Assessment, title: str, due_date: date | None, by: User
+) -> Assessment:
+    """Rename or re-date an assessment that is not yet signed off (its report names it)."""
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if assessment.is_locked:
+        raise AssessmentLocked
+    before = {"title": assessment.title, "due_date": assessment.due_date}
+    assessment.title, assessment.due_date = title, due_date
+    assessment.full_clean()
+    assessment.save(update_fields=["title", "due_date"])
+    after = {"title": assessment.title, "due_date": assessment.due_date}
+    changed = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
+    if changed:
+        record(
+            AuditEvent.Action.ASSESSMENT_CHANGED,
+            agency=assessment.agency,
+            actor=by,
+            target=assessment,
+            summary=f"Changed {assessment}: " + ", ".join(k.replace("_", " ") for k in changed),
+            changes=changed,
+        )
+    return assessment
+
+
+@transaction.atomic
+def assessment_delete(*, assessment: Assessment, by: User) -> None:
+    """Delete a draft, with its responses; the audit log keeps that it existed and who deleted it.
+
+    Only a draft: a sign-off makes an assessment a record, and one in review is on its way there.
+    Stored evidence files stay (a carried-over file is shared with the assessment before).
+    """
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if not assessment.can_be_deleted:
+        raise ValidationError("Only a draft can be deleted; this assessment is past review.")
+    summary = f"Deleted the draft {assessment}"
+    details = {
+        "title": assessment.title,
+        "revision": assessment.revision,
+        "responses": assessment.responses.count(),
+    }
+    record(
+        AuditEvent.Action.ASSESSMENT_DELETED,
+        agency=assessment.agency,
+        actor=by,
+        target=assessment,
+        summary=summary,
+        **details,
+    )
+    Attachment.objects.filter(response__assessment=assessment).delete()
+    assessment.responses.all().delete()
+    assessment.delete()
 
 
 def _carry_over(row: Response, earlier: Response | None, *, carry: bool = True) -> None:
@@ -274,9 +335,10 @@ def responses_assign(
 
 
 @transaction.atomic
-def assessment_revision_create(*, assessment: Assessment, by: User) -> Assessment:
+def assessment_revision_create(*, assessment: Assessment, by: User, reason: str = "") -> Assessment:
     """A new revision of a signed-off assessment, with its answers and files as they were."""
     revision = _assessment_create(
+        reopen_reason=reason,
         agency=assessment.agency,
         catalog_version=assessment.catalog_version,
         previous=assessment.previous,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -18,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from accounts.access import get_agency, get_school
 from accounts.forms import SchoolForm
+from accounts.once import OnceForm, submitted_once
 from accounts.redirects import safe_next
 from checklists.assessments import comments, evidence, exports, scoring, services
 from checklists.assessments.access import (
@@ -28,6 +31,7 @@ from checklists.assessments.access import (
 )
 from checklists.assessments.dashboard import dashboard_figures
 from checklists.assessments.forms import (
+    AssessmentChangeForm,
     AssessmentForm,
     AssignForm,
     ChecklistFilterForm,
@@ -44,7 +48,11 @@ PAGE_SIZE = 50
 
 @require_safe
 def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
-    agency = get_agency(request, slug)
+    agency = get_agency(request, slug, "accounts.view_published")
+    if not request.user.has_perm("accounts.view_agency", agency):
+        return redirect(
+            "report_list", slug=agency.slug
+        )  # a public viewer's page is the published one
     assessment = Assessment.objects.current_for(agency)
     context = {
         "agency": agency,
@@ -68,18 +76,74 @@ def assessment_list(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "checklists/assessment_list.html", context)
 
 
+def _warn_if_past_due(request: HttpRequest, form) -> None:
+    if form.due_date_passed:
+        messages.warning(
+            request,
+            f"The due date, {form.cleaned_data['due_date']:%-d %B %Y}, has already passed. "
+            "Change it on the assessment's settings if that was not meant.",
+        )
+
+
 @require_http_methods(["GET", "POST"])
+@submitted_once
 def assessment_create(request: HttpRequest, slug: str) -> HttpResponse:
     agency = get_agency(request, slug, "checklists.start_assessment")
     form = AssessmentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         assessment = services.assessment_start(agency=agency, by=request.user, **form.cleaned_data)
         messages.success(request, f"{assessment.title} has started: every item is ready to record.")
+        _warn_if_past_due(request, form)
         return redirect(assessment)
     return render(request, "checklists/assessment_form.html", {"agency": agency, "form": form})
 
 
 @require_http_methods(["GET", "POST"])
+def assessment_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """A lead renames or re-dates an assessment that is not signed off."""
+    agency = get_agency(request, slug, "checklists.change_assessment")
+    assessment = get_assessment(request, agency, pk)
+    if assessment.is_locked:
+        messages.info(
+            request, "A signed-off assessment keeps the title and date it was signed with."
+        )
+        return redirect("assessment_reports", slug=agency.slug, pk=assessment.pk)
+    form = AssessmentChangeForm(request.POST or None, instance=Assessment.objects.get(pk=pk))
+    if request.method == "POST" and form.is_valid():
+        services.assessment_change(assessment=assessment, by=request.user, **form.cleaned_data)
+        messages.success(request, "The assessment was saved.")
+        _warn_if_past_due(request, form)
+        return redirect(assessment)
+    context = {"agency": agency, "assessment": assessment, "form": form}
+    return render(request, "checklists/assessment_edit.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@submitted_once
+def assessment_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Delete a draft, after a confirmation page; a second POST lands on the list."""
+    agency = get_agency(request, slug, "checklists.delete_assessment")
+    assessment = get_assessment(request, agency, pk)
+    if not assessment.can_be_deleted:
+        messages.error(request, "Only a draft can be deleted: this assessment is past review.")
+        return redirect(assessment)
+    form = OnceForm(request.POST or None)
+    if request.method == "POST":
+        services.assessment_delete(assessment=assessment, by=request.user)
+        messages.success(request, f"{assessment} was deleted. The audit log keeps the record.")
+        return redirect("assessment_list", slug=agency.slug)
+    context = {
+        "agency": agency,
+        "assessment": assessment,
+        "form": form,
+        "response_count": assessment.responses.count(),
+        "changed_count": assessment.responses.exclude(version=1).count(),
+    }
+    return render(request, "checklists/assessment_delete.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@submitted_once
 def assessment_next(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     agency = get_agency(request, slug, "checklists.start_assessment")
     previous = get_assessment(request, agency, pk)
@@ -92,12 +156,15 @@ def assessment_next(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         messages.success(
             request, "The next assessment starts from the previous answers. Confirm each one."
         )
+        _warn_if_past_due(request, form)
         return redirect(assessment)
     context = {"agency": agency, "form": form, "previous": previous}
     return render(request, "checklists/assessment_next.html", context)
 
 
-def _checklist_context(request: HttpRequest, agency, assessment: Assessment, responses) -> dict:
+def _checklist_context(
+    request: HttpRequest, agency, assessment: Assessment, responses, school=None
+) -> dict:
     form = ChecklistFilterForm(request.GET or None, agency=agency)
     filtered = form.filter(
         responses, user=request.user, membership=request.user.membership_in(agency)
@@ -111,18 +178,58 @@ def _checklist_context(request: HttpRequest, agency, assessment: Assessment, res
         "form": form,
         "page": page,
         "query": query.urlencode(),
-        "overall": scoring.overall(assessment.responses.all()),
-        "can_assign": assessment.is_editable
-        and request.user.has_perm("checklists.assign_responses", agency),
+        "can_assign": _can_assign(request, assessment),
+        # Leads and editors edit every row of a draft: asked once, not once per row.
+        "edits_every_row": assessment.is_editable
+        and request.user.has_perm("checklists.edit_any_response", agency),
+        "next_query": "?next=" + quote(request.get_full_path(), safe="/"),
+        "can_review": request.user.has_perm("checklists.submit_assessment", agency)
+        or request.user.has_perm("checklists.sign_off_assessment", agency),
+        "can_change": request.user.has_perm("checklists.change_assessment", agency),
         "assign_form": AssignForm(assessment=assessment),
+    } | _figures_context(assessment, school)
+
+
+def _can_assign(request: HttpRequest, assessment: Assessment) -> bool:
+    return assessment.is_editable and request.user.has_perm(
+        "checklists.assign_responses", assessment.agency
+    )
+
+
+def _figures_context(assessment: Assessment, school=None) -> dict:
+    """Every figure a checklist page shows; its `figures` fragment is fetched again after a save."""
+    figures = {
+        "overall": scoring.overall(assessment.responses.all()),
         "to_confirm_count": assessment.responses.to_confirm().count(),
     }
+    if school is not None:
+        responses = assessment.responses.for_school(school)
+        figures["school_score"] = scoring.overall(responses, label=school.name)
+    return figures
+
+
+def _figures(request: HttpRequest, agency, assessment: Assessment, school=None) -> HttpResponse:
+    context = {
+        "agency": agency,
+        "assessment": assessment,
+        "school": school,
+        "can_assign": _can_assign(request, assessment),
+        "oob": True,
+    }
+    context |= _figures_context(assessment, school)
+    return render(request, "checklists/checklist.html#figures", context)
+
+
+def _wants_figures(request: HttpRequest) -> bool:
+    return bool(request.htmx) and request.GET.get("view") == "figures"
 
 
 @require_safe
 def assessment_checklist(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     agency = get_agency(request, slug)
     assessment = get_assessment(request, agency, pk)
+    if _wants_figures(request):
+        return _figures(request, agency, assessment)
     context = _checklist_context(request, agency, assessment, assessment.responses.all())
     return render(request, "checklists/checklist.html", context)
 
@@ -265,11 +372,11 @@ def _saved(request: HttpRequest, response: Response) -> HttpResponse:
     response = (
         Response.objects.for_display().select_related("assessment__agency").get(pk=response.pk)
     )
-    context = _row_context(response) | {
-        "overall": scoring.overall(response.assessment.responses.all()),
-        "oob": True,
-    }
-    return render(request, "checklists/checklist.html#saved", context)
+    context = _row_context(response) | {"can_assign": _can_assign(request, response.assessment)}
+    saved = render(request, "checklists/checklist.html#row", context)
+    # The page's figures (this school, the whole agency, items to confirm) fetch themselves again.
+    saved["HX-Trigger"] = "figures-changed"
+    return saved
 
 
 def _comments_context(request: HttpRequest, response: Response, form=None) -> dict:
@@ -385,10 +492,11 @@ def school_checklist(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         return render(
             request, "checklists/school_checklist.html", {"agency": agency, "school": school}
         )
+    if _wants_figures(request):
+        return _figures(request, agency, assessment, school)
     responses = assessment.responses.for_school(school)
-    context = _checklist_context(request, agency, assessment, responses) | {
-        "school": school,
-        "school_score": scoring.overall(responses, label=school.name),
+    context = _checklist_context(request, agency, assessment, responses, school) | {
+        "school": school
     }
     return render(request, "checklists/checklist.html", context)
 
@@ -416,6 +524,7 @@ def _save_school(form: SchoolForm, save) -> bool:
 
 
 @require_http_methods(["GET", "POST"])
+@submitted_once
 def school_create(request: HttpRequest, slug: str) -> HttpResponse:
     agency = get_agency(request, slug, "accounts.manage_schools")
     form = SchoolForm(request.POST or None, agency=agency)

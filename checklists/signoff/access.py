@@ -16,7 +16,7 @@ def get_report(request: HttpRequest, agency: Agency, pk: int, perm: str | None =
         sign_off__assessment__agency=agency,
         pk=pk,
     )
-    if perm and not request.user.has_perm(perm, agency):
+    if perm and not request.user.has_perm(perm, report):
         raise PermissionDenied
     return report
 

@@ -4,6 +4,8 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
+from accounts.once import OnceForm
+
 
 class SignOffForm(forms.Form):
     typed_name = forms.CharField(label="Your full name", max_length=150)
@@ -16,6 +18,20 @@ class SignOffForm(forms.Form):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
         help_text="Signing off is yours alone: confirm it with your password.",
+    )
+
+
+class ReopenForm(OnceForm):
+    reason = forms.CharField(
+        label="Why reopen it?",
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Shown beside the new revision wherever revisions are listed, and kept in the "
+        "audit log. For example: a school was added after the sign-off.",
+    )
+    confirm = forms.BooleanField(
+        label="I understand: the signed revision and its reports stay as they are, and the "
+        "new revision must be signed off again",
     )
 
 

@@ -4,6 +4,8 @@ signed reports' queue (retry, recovery) and downloads; draft reports, prepared i
 from __future__ import annotations
 
 import hashlib
+import json
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from django.conf import settings
@@ -194,19 +196,26 @@ def _logo_bytes(agency) -> bytes:
 
 
 @transaction.atomic
-def assessment_reopen(*, assessment: Assessment, by: User) -> Assessment:
-    """Open a new revision to edit; the signed revision and its reports stay exactly as they were."""
+def assessment_reopen(*, assessment: Assessment, by: User, reason: str) -> Assessment:
+    """Open a new revision to edit; the signed revision and its reports stay exactly as they were.
+
+    The reason is required: the new revision shows it wherever revisions are listed.
+    """
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ValidationError({"reason": "Say why the signed-off assessment is reopened."})
     assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
     if assessment.state != Assessment.State.SIGNED_OFF:
         raise ValidationError("Only a signed-off assessment can be reopened.")
     if Assessment.objects.filter(revision_of=assessment).exists():
         raise ValidationError("This revision has already been reopened.")
-    revision = assessment_revision_create(assessment=assessment, by=by)
+    revision = assessment_revision_create(assessment=assessment, by=by, reason=reason)
     _record_assessment(
         AuditEvent.Action.ASSESSMENT_REOPENED,
         assessment,
         by=by,
         verb="Reopened",
+        reason=reason,
         revision_id=revision.pk,
         revision=revision.revision,
     )
@@ -305,3 +314,39 @@ def report_open(*, report: Report, by: User):
         sha256=report.sha256,
     )
     return handle
+
+
+@dataclass(frozen=True)
+class Published:
+    """A signed public summary as a public viewer sees it: its scores and its report."""
+
+    sign_off: SignOff
+    report: Report | None
+    snapshot: dict
+
+
+def published_summaries(agency) -> list[Published]:
+    """The agency's signed public summaries, newest first, with the scores their public
+    snapshots froze (never the live rows): all a public viewer may see, in two queries."""
+    sign_offs = (
+        SignOff.objects.filter(assessment__agency=agency)
+        .exclude(public_snapshot="")
+        .select_related("assessment")
+        .prefetch_related("reports")
+        .order_by("-signed_at")
+    )
+    return [
+        Published(
+            sign_off=sign_off,
+            report=next(
+                (
+                    r
+                    for r in sign_off.reports.all()
+                    if r.edition == Report.Edition.PUBLIC and r.state == Report.State.DONE
+                ),
+                None,
+            ),
+            snapshot=json.loads(sign_off.public_snapshot),
+        )
+        for sign_off in sign_offs
+    ]

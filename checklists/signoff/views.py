@@ -16,6 +16,7 @@ from django_ratelimit.decorators import ratelimit
 from accounts.access import get_agency
 from accounts.audit import client_ip
 from accounts.lockout import password_confirm
+from accounts.once import submitted_once
 from checklists.assessments import scoring
 from checklists.assessments.access import get_assessment
 from checklists.assessments.forms import add_service_errors
@@ -23,7 +24,7 @@ from checklists.assessments.models import Assessment
 from checklists.assessments.services import IncompleteAssessment, assessment_gaps
 from checklists.signoff import services
 from checklists.signoff.access import get_draft, get_report
-from checklists.signoff.forms import SignOffForm, VerifyForm
+from checklists.signoff.forms import ReopenForm, SignOffForm, VerifyForm
 from checklists.signoff.models import DraftReport, Report, SignOff
 from checklists.signoff.verify import verify_report
 
@@ -58,8 +59,17 @@ def assessment_review(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def assessment_sign_off(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """The attestation form while the assessment is in review; once signed off, the page says
+    who signed and when and links to the reports, and a late POST is told so once."""
     agency = get_agency(request, slug, "checklists.sign_off_assessment")
     assessment = get_assessment(request, agency, pk)
+    if assessment.is_locked:
+        if request.method == "POST":
+            messages.info(request, "This assessment has already been signed off.")
+            return redirect("assessment_sign_off", slug=agency.slug, pk=assessment.pk)
+        sign_off = SignOff.objects.of_revisions([assessment]).select_related("signer").first()
+        context = {"agency": agency, "assessment": assessment, "sign_off": sign_off}
+        return render(request, "checklists/assessment_signed.html", context)
     form = SignOffForm(
         request.POST or None,
         initial={"typed_name": request.user.full_name, "typed_title": request.user.job_title},
@@ -74,6 +84,9 @@ def assessment_sign_off(request: HttpRequest, slug: str, pk: int) -> HttpRespons
                 assessment=assessment, by=request.user, **form.cleaned_data
             )
         except ValidationError as error:
+            if getattr(error, "code", None) == "signed":  # a lead signed it a moment ago
+                messages.info(request, error.message)
+                return redirect("assessment_sign_off", slug=agency.slug, pk=assessment.pk)
             add_service_errors(form, error)
         else:
             messages.success(request, "Signed off. The signed reports are being produced.")
@@ -99,20 +112,38 @@ def assessment_return(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return redirect("assessment_review", slug=agency.slug, pk=assessment.pk)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
+@submitted_once
 def assessment_reopen(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Reopen a signed-off assessment as a new revision: asks for the reason, and a confirmation."""
     agency = get_agency(request, slug, "checklists.sign_off_assessment")
     assessment = get_assessment(request, agency, pk)
-    try:
-        revision = services.assessment_reopen(assessment=assessment, by=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+    reopened = Assessment.objects.filter(revision_of=assessment).first()
+    if reopened is not None:
+        messages.info(
+            request, f"{assessment} was already reopened as revision {reopened.revision}."
+        )
+        return redirect(reopened)
+    if not assessment.is_locked:
+        messages.info(request, "Only a signed-off assessment can be reopened.")
         return redirect("assessment_reports", slug=agency.slug, pk=assessment.pk)
-    messages.success(
-        request,
-        f"Revision {revision.revision} is open for editing; the signed revision stays as it was.",
-    )
-    return redirect(revision)
+    form = ReopenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            revision = services.assessment_reopen(
+                assessment=assessment, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                f"Revision {revision.revision} is open for editing; "
+                "the signed revision stays as it was.",
+            )
+            return redirect(revision)
+    context = {"agency": agency, "assessment": assessment, "form": form}
+    return render(request, "checklists/assessment_reopen.html", context)
 
 
 @require_safe
@@ -133,8 +164,14 @@ def assessment_reports(request: HttpRequest, slug: str, pk: int) -> HttpResponse
 
 @require_safe
 def report_list(request: HttpRequest, slug: str) -> HttpResponse:
-    """The agency's signed reports, newest first, and draft reports of the open assessment."""
-    agency = get_agency(request, slug)
+    """The agency's signed reports, newest first, and draft reports of the open assessment.
+
+    A public viewer gets the published page instead: each signed public summary and its scores.
+    """
+    agency = get_agency(request, slug, "accounts.view_published")
+    if not request.user.has_perm("accounts.view_agency", agency):
+        context = {"agency": agency, "published": services.published_summaries(agency)}
+        return render(request, "checklists/report_published.html", context)
     current = Assessment.objects.current_for(agency)
     current = current if current and not current.is_locked else None
     context = {
@@ -194,8 +231,8 @@ def draft_download(request: HttpRequest, slug: str, pk: int) -> FileResponse:
 
 @require_safe
 def report_download(request: HttpRequest, slug: str, pk: int) -> FileResponse:
-    agency = get_agency(request, slug)
-    report = get_report(request, agency, pk)
+    agency = get_agency(request, slug, "accounts.view_published")
+    report = get_report(request, agency, pk, "checklists.download_report")
     if report.state != Report.State.DONE:
         raise Http404("This report is not ready yet.")
     response = FileResponse(
@@ -211,7 +248,7 @@ def report_download(request: HttpRequest, slug: str, pk: int) -> FileResponse:
 @require_POST
 def report_retry(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     agency = get_agency(request, slug, "checklists.sign_off_assessment")
-    report = get_report(request, agency, pk)
+    report = get_report(request, agency, pk, "checklists.retry_report")
     try:
         services.report_retry(report=report)
     except ValidationError as error:

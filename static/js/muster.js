@@ -1,4 +1,62 @@
-// Muster's own script, small on purpose: pages work without it.
+// Muster's own behaviour in the browser, beside Bootstrap and htmx. Everything works without it.
+//
+// A form that posts disables its buttons while it is on its way, so a double click sends it
+// once (the server also acts once per form: accounts/once.py). The buttons come back when the
+// page is shown again from the browser's history, and after an htmx request ends.
+(function () {
+  "use strict";
+  var BUTTONS = "button[type=submit], button:not([type]), input[type=submit]";
+
+  function setBusy(form, busy) {
+    form.querySelectorAll(BUTTONS).forEach(function (button) {
+      button.disabled = busy;
+      if (busy) {
+        button.setAttribute("aria-disabled", "true");
+      } else {
+        button.removeAttribute("aria-disabled");
+      }
+    });
+    if (busy) {
+      form.setAttribute("aria-busy", "true");
+    } else {
+      form.removeAttribute("aria-busy");
+    }
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (event.defaultPrevented || (form.method || "").toLowerCase() !== "post") {
+      return; // htmx handles its own forms (below); a GET form (filters) may be sent again
+    }
+    if (form.dataset.submitting) {
+      event.preventDefault();
+      return;
+    }
+    form.dataset.submitting = "1";
+    // After the submission has started, so the clicked button's name and value are still sent.
+    window.setTimeout(function () { setBusy(form, true); }, 0);
+  });
+
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form[data-submitting]").forEach(function (form) {
+      delete form.dataset.submitting;
+      setBusy(form, false);
+    });
+  });
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = event.detail.elt;
+    if (form && form.tagName === "FORM") {
+      setBusy(form, true);
+    }
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail.elt;
+    if (form && form.tagName === "FORM" && form.isConnected) {
+      setBusy(form, false);
+    }
+  });
+})();
 
 // A text box with a length limit shows "1,234 of 4,000 characters" below it (its help text,
 // written by the server); this keeps the first number up to date while the person types. One

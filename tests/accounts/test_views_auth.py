@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts import services
-from accounts.models import User
+from accounts.models import Membership, User
 from tests.helpers import PASSWORD, invitation_opened
 
 
@@ -114,3 +114,27 @@ def test_changing_a_password_refuses_a_weak_one(client_for, lead, weak):
     assert ("too short" in errors) if weak == ELEVEN_CHARACTERS else ("too common" in errors)
     lead.refresh_from_db()
     assert lead.check_password(PASSWORD)
+
+
+def test_an_sro_lands_on_my_schools_after_sign_in_and_on_the_home_page(client, agency, sro, school):
+    """Issue 12: an SRO landed on the agency dashboard, full of other people's overdue items."""
+    signed_in = client.post(
+        reverse("login"), {"username": sro.email, "password": PASSWORD}, follow=True
+    )
+    home = client.get(reverse("home"))
+
+    my_schools = reverse("school_mine", args=[agency.slug])
+    assert signed_in.redirect_chain[-1][0] == my_schools
+    assert home.url == my_schools
+    assert school.name in signed_in.content.decode()
+
+
+def test_a_person_in_two_agencies_gets_each_agencys_home_in_the_list(
+    client_for, agency, other_agency, sro
+):
+    Membership.objects.create(user=sro, agency=other_agency, access=Membership.Access.EDITOR)
+
+    page = client_for(sro).get(reverse("home")).content.decode()
+
+    assert reverse("school_mine", args=[agency.slug]) in page
+    assert other_agency.get_absolute_url() in page

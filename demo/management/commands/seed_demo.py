@@ -57,7 +57,9 @@ DEMO = (
             DemoPerson("sro.park@harbor.example", "Sam Park", "School Resource Officer", A.SRO,
                        ("school-resource-officer",),
                        ("Lincoln Middle School", "Bayview Elementary School")),
-            DemoPerson("viewer@harbor.example", "Pat Morgan", "City Council Liaison", A.VIEWER),
+            DemoPerson("viewer@harbor.example", "Lee Chen", "Records Supervisor", A.VIEWER),
+            # Sees the signed public summaries and their scores only (issue 12).
+            DemoPerson("council@harbor.example", "Pat Morgan", "City Council Liaison", A.PUBLIC),
         ),
     ),
     DemoAgency(

@@ -76,7 +76,9 @@ def harbor(lived_in, lead, complete_assessment):
     PDFs (files to back up, not renders)."""
     for report in sign(complete_assessment, lead).reports.all():
         report_stored(report)
-    assessment_reopen(assessment=complete_assessment, by=lead)
+    assessment_reopen(
+        assessment=complete_assessment, by=lead, reason="A school was added after the sign-off."
+    )
     return lived_in
 
 
@@ -87,7 +89,9 @@ def signed_harbor(
     """…and its assessment signed off for real (both reports rendered and signed), then
     reopened: for a restore whose reports must still verify."""
     sign(complete_assessment, lead, django_capture_on_commit_callbacks)
-    assessment_reopen(assessment=complete_assessment, by=lead)
+    assessment_reopen(
+        assessment=complete_assessment, by=lead, reason="A school was added after the sign-off."
+    )
     return lived_in
 
 

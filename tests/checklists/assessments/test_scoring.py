@@ -51,3 +51,15 @@ def test_by_school_section_and_role(assessment, school, other_school):
     assert (
         next(s.label for s in scoring.by_section(assessment.responses.all())) == "Immediate action"
     )
+
+
+def test_the_sections_together_are_the_overall_score(assessment):
+    """The dashboard adds its sections up rather than asking the database for the total."""
+    set_status(assessment, ["LER-01", "LER-19"], S.IN_PLACE)
+    set_status(assessment, ["LER-14"], S.NOT_APPLICABLE)
+    set_status(assessment, ["LER-02"], S.IN_PLACE, carried_over=True)
+    responses = assessment.responses.all()
+
+    together = scoring.combined(scoring.by_section(responses))
+
+    assert together == scoring.overall(responses)

@@ -116,7 +116,9 @@ def test_the_form_opens_with_focus_on_the_current_status(client_for, agency, edi
     assert 'value="in_progress"' in focused[0]
 
 
-def test_htmx_save_returns_the_row_and_the_new_progress(client_for, agency, editor, assessment):
+def test_htmx_save_returns_the_row_and_asks_the_page_for_its_figures(
+    client_for, agency, editor, assessment
+):
     target = response_for(assessment, "LER-01")
 
     response = client_for(editor).post(
@@ -132,8 +134,7 @@ def test_htmx_save_returns_the_row_and_the_new_progress(client_for, agency, edit
     page = response.content.decode()
     assert response.status_code == 200
     assert "In place" in page
-    assert 'id="progress"' in page
-    assert 'hx-swap-oob="true"' in page
+    assert response["HX-Trigger"] == "figures-changed"  # the page's #figures fetch themselves
     target.refresh_from_db()
     assert target.status == S.IN_PLACE
 
@@ -519,3 +520,74 @@ def test_the_edit_form_offers_to_remove_each_file(
     remove = url("attachment_delete", agency, attachment.pk)
     assert f'href="{remove}" hx-post="{remove}"' in page
     assert f'hx-target="#files-{target.pk}"' in page
+
+
+def test_school_page_figures_keep_their_labels_and_count_the_save(
+    client_for, agency, sro, school, assessment
+):
+    """Issue 12: after an SRO saves on her school page, "This school" counts the save and the
+    agency's line stays "Whole agency" (it was relabelled "Readiness" and the school stale)."""
+    target = response_for(assessment, "LER-19", school)
+    client = client_for(sro)
+    page_url = url("school_checklist", agency, school.pk)
+    before = client.get(page_url, {"view": "figures"}, **HTMX).content.decode()
+
+    saved = client.post(
+        url("response_detail", agency, target.pk),
+        response_post(
+            target,
+            status=S.IN_PLACE,
+            **{
+                f"answer_{k}": "yes" if v is True else v
+                for k, v in required_answers(target).items()
+            },
+        ),
+        **HTMX,
+    )
+    assert saved.get("HX-Trigger") == "figures-changed"
+    after = client.get(page_url, {"view": "figures"}, **HTMX).content.decode()
+
+    school_items = assessment.responses.for_school(school).count()
+    assert f"0 of {school_items} applicable school items in place" in before
+    assert f"1 of {school_items} applicable school items in place" in after
+    assert "Whole agency: <strong>" in after
+    assert "Readiness: <strong>" not in after
+    assert 'hx-trigger="figures-changed from:body"' in after
+
+
+def test_figures_fragment_takes_a_fixed_number_of_queries(
+    client_for, agency, sro, school, assessment, django_assert_max_num_queries
+):
+    client = client_for(sro)
+    client.get(url("school_checklist", agency, school.pk), {"view": "figures"}, **HTMX)
+
+    with django_assert_max_num_queries(12):
+        client.get(url("school_checklist", agency, school.pk), {"view": "figures"}, **HTMX)
+
+
+def test_my_schools_shows_each_school_with_its_progress_and_open_items(
+    client_for, agency, sro, school, other_school, assessment
+):
+    page = client_for(sro).get(url("school_mine", agency)).content.decode()
+
+    school_items = assessment.responses.for_school(school).count()
+    assert school.name in page
+    assert other_school.name not in page  # hers only
+    assert f"{school_items} open items" in page
+
+
+@pytest.mark.parametrize("person", ["sro", "viewer"])
+def test_review_and_sign_off_is_not_offered_to_those_who_cannot_use_it(
+    request, client_for, agency, school, assessment, person
+):
+    user = request.getfixturevalue(person)
+
+    page = client_for(user).get(url("school_checklist", agency, school.pk)).content.decode()
+
+    assert "Review and sign-off" not in page
+
+
+def test_review_and_sign_off_is_offered_to_an_editor(client_for, agency, editor, assessment):
+    page = client_for(editor).get(url("assessment_checklist", agency, assessment.pk))
+
+    assert "Review and sign-off" in page.content.decode()

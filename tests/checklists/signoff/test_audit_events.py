@@ -16,7 +16,9 @@ def test_the_lifecycle_of_an_assessment_is_recorded(complete_assessment, agency,
     assessment_submit(assessment=assessment, by=editor)
     assessment_return(assessment=assessment, by=lead)
     sign_off = sign(assessment, lead)
-    revision = assessment_reopen(assessment=assessment, by=lead)
+    revision = assessment_reopen(
+        assessment=assessment, by=lead, reason="A school was added after the sign-off."
+    )
 
     started = the_event(A.ASSESSMENT_STARTED)
     assert (started.agency, started.actor, started.target_id) == (agency, lead, str(assessment.pk))

@@ -77,7 +77,10 @@ def test_two_leads_signing_at_once_through_the_page(complete_assessment, two_lea
 
     outcomes = no_errors(together(2, sign))
 
-    assert sorted(answer.status_code for answer in outcomes) == [200, 302]
-    refusal = next(answer for answer in outcomes if answer.status_code == 200)
-    assert "already been signed off" in refusal.content.decode()
+    # The winner goes to the reports; the other lead back to the sign-off page, which now says
+    # who signed and when, with "already signed off" said once (issue 12).
+    destinations = sorted(answer.url for answer in outcomes)
+    reports = reverse("assessment_reports", args=[agency.slug, complete_assessment.pk])
+    assert [answer.status_code for answer in outcomes] == [302, 302]
+    assert destinations == sorted([page, reports])
     assert SignOff.objects.count() == 1

@@ -105,7 +105,9 @@ def test_reopening_makes_a_new_revision_and_keeps_the_signed_one(complete_assess
     report = report_stored(sign_off.reports.get(edition="full"))
     before = (report.sha256, report.file.read())
 
-    revision = assessment_reopen(assessment=complete_assessment, by=lead)
+    revision = assessment_reopen(
+        assessment=complete_assessment, by=lead, reason="A school was added after the sign-off."
+    )
     target = response_for(revision, "LER-02")
     response_update(
         response=target,
@@ -125,4 +127,6 @@ def test_reopening_makes_a_new_revision_and_keeps_the_signed_one(complete_assess
     report.refresh_from_db()
     assert (report.sha256, report.file.read()) == before
     with pytest.raises(ValidationError, match="already been reopened"):
-        assessment_reopen(assessment=complete_assessment, by=lead)
+        assessment_reopen(
+            assessment=complete_assessment, by=lead, reason="A school was added after the sign-off."
+        )

@@ -144,7 +144,9 @@ def test_the_render_time_printed_is_the_sign_off_time(signed):
 
 def test_a_report_of_a_reopened_revision_verifies_as_superseded(signed, lead, client):
     old = _stored(_report(signed, Report.Edition.FULL))
-    revision = assessment_reopen(assessment=signed.assessment, by=lead)
+    revision = assessment_reopen(
+        assessment=signed.assessment, by=lead, reason="A school was added after the sign-off."
+    )
     later = sign(revision, lead)  # its row is what supersedes; its reports need no render
 
     verdict = verify_report(old)

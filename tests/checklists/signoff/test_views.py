@@ -8,6 +8,7 @@ import re
 
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 
 from accounts.models import AuditEvent
@@ -226,3 +227,110 @@ def test_wrong_sign_off_passwords_are_audited_and_count_toward_the_sign_in_locko
     assert {(e.agency, e.actor) for e in refusals} == {(agency, lead)}
     sign_in = Client().post(reverse("login"), {"username": lead.email, "password": PASSWORD})
     assert sign_in.status_code == 429
+
+
+# The pages follow the assessment's state (issue 12) ------------------------------------------
+
+
+def _sign_off_data() -> dict:
+    return {
+        "typed_name": "Dana Whitfield",
+        "typed_title": "Chief of Police",
+        "attest": "on",
+        "password": PASSWORD,
+    }
+
+
+def test_after_sign_off_the_sign_off_page_says_who_and_when_and_links_to_the_reports(
+    client_for, agency, lead, complete_assessment
+):
+    sign(complete_assessment, lead)
+
+    response = client_for(lead).get(url("assessment_sign_off", agency, complete_assessment.pk))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "is signed off" in page
+    assert "Dana Whitfield" in page
+    assert url("assessment_reports", agency, complete_assessment.pk) in page
+    assert 'name="password"' not in page
+
+
+def test_a_second_sign_off_post_gets_one_clear_message(
+    client_for, agency, lead, complete_assessment
+):
+    sign(complete_assessment, lead)
+
+    response = client_for(lead).post(
+        url("assessment_sign_off", agency, complete_assessment.pk), _sign_off_data(), follow=True
+    )
+
+    page = response.content.decode()
+    assert page.count("already been signed off") == 1
+    assert SignOff.objects.count() == 1
+
+
+def test_a_sign_off_refused_by_the_service_shows_its_message_once(
+    client_for, agency, lead, complete_assessment
+):
+    """A draft (not submitted) cannot be signed: the reason appears once, not twice."""
+    response = client_for(lead).post(
+        url("assessment_sign_off", agency, complete_assessment.pk), _sign_off_data()
+    )
+
+    assert response.content.decode().count("Submit the assessment for review") == 1
+
+
+def test_reopening_asks_for_a_reason_and_a_confirmation(
+    client_for, agency, lead, complete_assessment
+):
+    sign(complete_assessment, lead)
+    address = url("assessment_reopen", agency, complete_assessment.pk)
+    client = client_for(lead)
+
+    form = client.get(address)
+    refused = client.post(address, {"reason": "  "})
+
+    assert 'name="reason"' in form.content.decode()
+    assert set(refused.context["form"].errors) == {"reason", "confirm"}
+    assert not Assessment.objects.filter(revision_of=complete_assessment).exists()
+
+
+def test_the_new_revision_shows_the_reason_wherever_revisions_are_listed(
+    client_for, agency, lead, complete_assessment
+):
+    sign(complete_assessment, lead)
+    client = client_for(lead)
+    reopened = client.post(
+        url("assessment_reopen", agency, complete_assessment.pk),
+        {"reason": "Bayview Elementary opened after the sign-off", "confirm": "on"},
+        follow=True,
+    )
+    revision = Assessment.objects.get(revision_of=complete_assessment)
+    day = timezone.localtime(revision.created_at)
+    label = (
+        f"revision 2, reopened {day.day} {day:%b %Y}: Bayview Elementary opened after the sign-off"
+    )
+
+    assert revision.reopen_reason == "Bayview Elementary opened after the sign-off"
+    assert label in reopened.content.decode()  # the new revision's checklist
+    for page in ("assessment_reports", "assessment_list"):
+        args = (revision.pk,) if page == "assessment_reports" else ()
+        assert label in client.get(url(page, agency, *args)).content.decode(), page
+
+
+def test_reopening_twice_lands_on_the_revision_without_an_error(
+    client_for, agency, lead, complete_assessment
+):
+    sign(complete_assessment, lead)
+    client = client_for(lead)
+    address = url("assessment_reopen", agency, complete_assessment.pk)
+    data = {"reason": "A school was added", "confirm": "on"}
+
+    client.post(address, data)
+    second = client.post(address, data, follow=True)
+
+    revision = Assessment.objects.get(revision_of=complete_assessment)
+    assert second.status_code == 200
+    assert second.redirect_chain[-1][0] == revision.get_absolute_url()
+    assert "already reopened" in second.content.decode()
