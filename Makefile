@@ -36,6 +36,7 @@ migrate: install
 demo: migrate runtime-packages
 	$(DEV) $(PY) manage.py signing_keys
 	$(DEV) $(PY) manage.py load_catalog
+	$(DEV) $(PY) manage.py load_courses
 	$(DEV) $(PY) manage.py seed_demo
 
 run: demo

@@ -366,6 +366,9 @@ class AuditEvent(models.Model):
         REPORT_DOWNLOADED = "report_downloaded", "Signed report downloaded"
         DRAFT_REPORT_DOWNLOADED = "draft_report_downloaded", "Draft report downloaded"
         AUDIT_LOG_EXPORTED = "audit_log_exported", "Audit log exported"
+        TRAINING_RECORDED = "training_recorded", "Training records changed"
+        TRAINING_IMPORTED = "training_imported", "Training records imported"
+        CERTIFICATE_DOWNLOADED = "certificate_downloaded", "Training certificate downloaded"
 
     at = models.DateTimeField("when", default=timezone.now, db_index=True)
     # Sign-ins of people outside any agency (an unknown address) belong to no agency's log.

@@ -90,6 +90,9 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "accounts",
     "checklists",
+    # Training records (issue 14); django-import-export parses and dry-runs its CSV imports.
+    "import_export",
+    "training",
     "demo",
 ]
 

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from accounts.access import get_agency, get_school
 from accounts.forms import SchoolForm
 from accounts.redirects import safe_next
-from checklists.assessments import evidence, exports, scoring, services
+from checklists.assessments import evidence, exports, extensions, scoring, services
 from checklists.assessments.access import get_assessment, get_attachment, get_response
 from checklists.assessments.dashboard import dashboard_figures
 from checklists.assessments.forms import (
@@ -47,6 +47,7 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     }
     if assessment is not None:
         context |= dashboard_figures(assessment, user=request.user)
+    context["panels"] = extensions.dashboard_panels(agency)
     return render(request, "checklists/dashboard.html", context)
 
 
@@ -187,7 +188,10 @@ def response_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     can_edit = request.user.has_perm("checklists.change_response", response)
     if request.method == "POST" and not can_edit:
         raise PermissionDenied
-    form = ResponseForm(request.POST or None, request.FILES or None, response=response)
+    computed = extensions.computed_answers(agency, item_code=response.item.code)
+    form = ResponseForm(
+        request.POST or None, request.FILES or None, response=response, computed=computed
+    )
     conflict = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -196,7 +200,7 @@ def response_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             )
         except services.ResponseConflict as error:
             conflict = error.current
-            form = _conflict_form(request, error.current)
+            form = _conflict_form(request, error.current, computed)
         except ValidationError as error:
             form.add_service_errors(error)
         else:
@@ -205,6 +209,7 @@ def response_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "form": form,
         "can_edit": can_edit,
         "conflict": conflict,
+        "computed": {key: answer for (_, key), answer in computed.items()},
         "next": safe_next(request, response.assessment.get_absolute_url()),
     }
     if request.htmx:
@@ -212,11 +217,11 @@ def response_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return render(request, "checklists/response_detail.html", context)
 
 
-def _conflict_form(request: HttpRequest, current: Response) -> ResponseForm:
+def _conflict_form(request: HttpRequest, current: Response, computed: dict) -> ResponseForm:
     """The editor's own values, now based on the stored version, so saving again keeps theirs."""
     data = request.POST.copy()
     data["version"] = current.version
-    return ResponseForm(data, request.FILES or None, response=current)
+    return ResponseForm(data, request.FILES or None, response=current, computed=computed)
 
 
 def _saved(request: HttpRequest, response: Response) -> HttpResponse:
