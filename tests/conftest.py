@@ -15,12 +15,13 @@ from django.conf import settings
 from hypothesis import HealthCheck, Phase
 from hypothesis import settings as hypothesis_settings
 
-from accounts.models import Membership
+from accounts.models import Membership, Role
 from checklists.catalog.models import CatalogVersion
 from checklists.catalog.reader import read_catalog
 from checklists.catalog.services import catalog_load
 from tests.factories import AgencyFactory, MembershipFactory, SchoolFactory, UserFactory
-from tests.helpers import PDF_BYTES, SHIPPED_CATALOG, empty_audit_log
+from tests.helpers import PDF_BYTES, SHIPPED_CATALOG, empty_audit_log, shipped_courses
+from training.services import courses_load
 
 # Property-based tests (hostile input): few examples, each a request or a file, and in CI the
 # same examples on every run, so a failure there can be replayed. Examples share one test's
@@ -88,6 +89,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
     40 ms against 8 ms of reading the YAML), so they are not repeated in every test."""
     with django_db_blocker.unblock():
         catalog_load(path=SHIPPED_CATALOG)
+        courses_load()
 
 
 @pytest.fixture(scope="session")
@@ -280,3 +282,20 @@ def _audit_log_emptied_before_flush(request):
     request.getfixturevalue("transactional_db")  # so this teardown runs before the flush
     yield
     empty_audit_log()
+
+
+@pytest.fixture
+def courses(db) -> dict:
+    """The shipped training courses by code (loaded again after a transactional test's flush)."""
+    return shipped_courses()
+
+
+@pytest.fixture
+def coordinator(agency):
+    """An editor holding the training-coordinator role: keeps the training records."""
+    membership = _member(agency, Membership.Access.EDITOR, "training@harbor.example")
+    role, _ = Role.objects.get_or_create(
+        slug="training-coordinator", defaults={"name": "Training coordinator"}
+    )
+    membership.roles.add(role)
+    return membership.user

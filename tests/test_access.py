@@ -28,7 +28,8 @@ from checklists.models import (
     SignOff,
 )
 from tests.factories import SchoolFactory
-from tests.helpers import PDF_BYTES, PNG_BYTES
+from tests.helpers import PDF_BYTES, PNG_BYTES, training_objects
+from training.models import Completion, Course, Import, Person, Requirement, Session
 
 PUBLIC, LOGIN, AGENCY = "public", "login", "agency"
 
@@ -99,6 +100,27 @@ URLS = {
     "report_retry": (AGENCY, lambda o: _slug(o) | {"pk": o["report"].pk}),
     "verify": (PUBLIC, None),
     "healthz": (PUBLIC, None),
+    # Training records (issue 14).
+    "training_matrix": (AGENCY, _slug),
+    "training_matrix_export": (AGENCY, _slug),
+    "training_completions_export": (AGENCY, _slug),
+    "training_person_create": (AGENCY, _slug),
+    "training_person": (AGENCY, lambda o: _slug(o) | {"pk": o["person"].pk}),
+    "training_person_edit": (AGENCY, lambda o: _slug(o) | {"pk": o["person"].pk}),
+    "training_sessions": (AGENCY, _slug),
+    "training_session_create": (AGENCY, _slug),
+    "training_session": (AGENCY, lambda o: _slug(o) | {"pk": o["session"].pk}),
+    "training_completion_create": (AGENCY, _slug),
+    "training_certificate": (AGENCY, lambda o: _slug(o) | {"pk": o["completion"].pk}),
+    "training_courses": (AGENCY, _slug),
+    "training_course_create": (AGENCY, _slug),
+    "training_course_edit": (AGENCY, lambda o: _slug(o) | {"pk": o["course"].pk}),
+    "training_requirements": (AGENCY, _slug),
+    "training_requirement_create": (AGENCY, _slug),
+    "training_requirement_edit": (AGENCY, lambda o: _slug(o) | {"pk": o["requirement"].pk}),
+    "training_import_create": (AGENCY, _slug),
+    "training_import": (AGENCY, lambda o: _slug(o) | {"pk": o["import"].pk}),
+    "training_import_template": (AGENCY, lambda o: _slug(o) | {"kind": "completions"}),
 }
 OBJECT_URLS = {
     "school_edit", "people_edit", "people_remove", "people_invitation_revoke", "people_unlock",
@@ -107,6 +129,8 @@ OBJECT_URLS = {
     "attachment_delete", "school_checklist", "assessment_review", "assessment_sign_off",
     "assessment_return", "assessment_reopen", "assessment_reports", "assessment_report_draft",
     "report_download", "report_retry",
+    "training_person", "training_person_edit", "training_session", "training_certificate",
+    "training_course_edit", "training_requirement_edit", "training_import",
 }  # fmt: skip
 
 # What each person gets at each URL, by GET and by POST (a POST with no data: a form answers with
@@ -173,6 +197,28 @@ STATUSES = {
     "audit_log_export": (AGENCY, "200 403 403 403 404 login", "405 405 405 405 405 login"),
     "healthz": (PUBLIC, "200 200 200 200 200 200", "405 405 405 405 405 405"),
     "verify": (PUBLIC, "200 200 200 200 200 200", "400 400 400 400 400 400"),
+    # Training: leads and training coordinators keep the records, editors and SROs read them,
+    # viewers see only the dashboard's shares.
+    "training_matrix": (AGENCY, "200 200 200 403 404 login", "405 405 405 405 405 login"),
+    "training_matrix_export": (AGENCY, "200 200 200 403 404 login", "405 405 405 405 405 login"),
+    "training_completions_export": (AGENCY, "200 200 200 403 404 login", "405 405 405 405 405 login"),
+    "training_person_create": (AGENCY, "200 403 403 403 404 login", "200 403 403 403 404 login"),
+    "training_person": (AGENCY, "200 200 200 403 404 login", "405 405 405 405 405 login"),
+    "training_person_edit": (AGENCY, "200 403 403 403 404 login", "200 403 403 403 404 login"),
+    "training_sessions": (AGENCY, "200 200 200 403 404 login", "405 405 405 405 405 login"),
+    "training_session_create": (AGENCY, "200 403 403 403 404 login", "200 403 403 403 404 login"),
+    "training_session": (AGENCY, "200 200 200 403 404 login", "405 405 405 405 405 login"),
+    "training_completion_create": (AGENCY, "200 403 403 403 404 login", "200 403 403 403 404 login"),
+    "training_certificate": (AGENCY, "200 200 200 403 404 login", "405 405 405 405 405 login"),
+    "training_courses": (AGENCY, "200 200 200 403 404 login", "405 405 405 405 405 login"),
+    "training_course_create": (AGENCY, "200 403 403 403 404 login", "200 403 403 403 404 login"),
+    "training_course_edit": (AGENCY, "200 403 403 403 404 login", "200 403 403 403 404 login"),
+    "training_requirements": (AGENCY, "200 200 200 403 404 login", "405 405 405 405 405 login"),
+    "training_requirement_create": (AGENCY, "200 403 403 403 404 login", "200 403 403 403 404 login"),
+    "training_requirement_edit": (AGENCY, "200 403 403 403 404 login", "200 403 403 403 404 login"),
+    "training_import_create": (AGENCY, "200 403 403 403 404 login", "200 403 403 403 404 login"),
+    "training_import": (AGENCY, "200 403 403 403 404 login", "302 403 403 403 404 login"),
+    "training_import_template": (AGENCY, "200 200 200 403 404 login", "405 405 405 405 405 login"),
 }  # fmt: skip
 
 
@@ -219,6 +265,7 @@ def objects_of(agency, lead) -> dict:
             by=lead,
         ),
         "membership": lead.memberships.get(agency=agency),
+        **training_objects(agency, lead),
         "invitation": Invitation.objects.create(
             agency=agency,
             email="someone@agency.example",
@@ -244,6 +291,12 @@ WATCHED = [
     Attachment,
     SignOff,
     Report,
+    Person,
+    Session,
+    Completion,
+    Course,
+    Requirement,
+    Import,
 ]
 
 
