@@ -107,6 +107,7 @@ class PersonResource(AgencyResource):
         skip_unchanged = True
         report_skipped = True
         skip_html_diff = True
+        clean_model_instances = True
 
     def get_queryset(self):
         return Person.objects.of(self.agency)
@@ -141,6 +142,7 @@ class CompletionResource(AgencyResource):
         skip_unchanged = True
         report_skipped = True
         skip_html_diff = True
+        clean_model_instances = True
 
     def __init__(self, *, agency: Agency) -> None:
         super().__init__(agency=agency)
@@ -153,6 +155,18 @@ class CompletionResource(AgencyResource):
 
     def get_queryset(self):
         return Completion.objects.of(self.agency)
+
+    def before_import_row(self, row, **kwargs):
+        # The library finds an existing completion by these fields before it validates the row:
+        # check them first, so that a bad one is reported beside its column.
+        errors = {}
+        for name in self.get_import_id_fields():
+            try:
+                self.fields[name].clean(row)
+            except ValueError as error:
+                errors[name] = str(error)
+        if errors:
+            raise ValidationError(errors)
 
     def import_instance(self, instance, row, **kwargs):
         super().import_instance(instance, row, **kwargs)

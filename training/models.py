@@ -16,6 +16,8 @@ from django.utils import timezone
 
 from accounts.models import Agency, Role, School
 
+NOT_NEGATIVE = MinValueValidator(0, message="Hours cannot be negative.")
+
 
 class PersonQuerySet(models.QuerySet["Person"]):
     def of(self, agency: Agency) -> PersonQuerySet:
@@ -115,7 +117,7 @@ class Course(models.Model):
     name = models.CharField(max_length=200)
     provider = models.CharField(max_length=200, blank=True)
     hours = models.DecimalField(
-        max_digits=6, decimal_places=2, validators=[MinValueValidator(0)], default=0
+        max_digits=6, decimal_places=2, validators=[NOT_NEGATIVE], default=0
     )
     valid_months = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="How long a completion stays current (empty: for good)."
@@ -160,7 +162,7 @@ class Session(models.Model):
     course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="sessions")
     starts_on = models.DateField()
     ends_on = models.DateField()
-    hours = models.DecimalField(max_digits=6, decimal_places=2, validators=[MinValueValidator(0)])
+    hours = models.DecimalField(max_digits=6, decimal_places=2, validators=[NOT_NEGATIVE])
     instructor = models.CharField("instructor or provider", max_length=200, blank=True)
     location = models.CharField(max_length=200, blank=True)
     school = models.ForeignKey(
@@ -222,7 +224,7 @@ class Completion(models.Model):
         Session, null=True, blank=True, on_delete=models.CASCADE, related_name="completions"
     )
     completed_on = models.DateField()
-    hours = models.DecimalField(max_digits=6, decimal_places=2, validators=[MinValueValidator(0)])
+    hours = models.DecimalField(max_digits=6, decimal_places=2, validators=[NOT_NEGATIVE])
     provider = models.CharField(max_length=200, blank=True)
     certificate = models.FileField(upload_to=certificate_path, max_length=255, blank=True)
     certificate_name = models.CharField(max_length=255, blank=True)
@@ -263,8 +265,6 @@ class Completion(models.Model):
             errors["completed_on"] = (
                 f"This is before {person.full_name} was hired ({person.hired_on:%Y-%m-%d})."
             )
-        if self.hours is not None and self.hours < 0:
-            errors["hours"] = "Hours cannot be negative."
         if errors:
             raise ValidationError(errors)
 
@@ -298,7 +298,7 @@ class Requirement(models.Model):
         decimal_places=2,
         null=True,
         blank=True,
-        validators=[MinValueValidator(0)],
+        validators=[NOT_NEGATIVE],
         help_text="The hours needed, when the measure is hours.",
     )
     window_months = models.PositiveSmallIntegerField(
