@@ -67,6 +67,10 @@ class SessionForm(forms.ModelForm):
         self.fields["course"].queryset = _courses(agency)
         self.fields["school"].queryset = School.objects.filter(agency=agency)
         self.fields["attendees"].queryset = Person.objects.of(agency).active()
+        self.fields["community_attendees"].required = False
+
+    def clean_community_attendees(self) -> int:
+        return self.cleaned_data.get("community_attendees") or 0
 
 
 class CompletionForm(forms.ModelForm):

@@ -67,8 +67,7 @@ class Person(models.Model):
         ordering = ["full_name", "employee_number"]
         constraints = [
             models.UniqueConstraint(
-                "agency",
-                "employee_number",
+                fields=["agency", "employee_number"],
                 name="training_person_unique_number_per_agency",
                 violation_error_message="Another person in the agency has this employee number.",
             ),
@@ -86,6 +85,11 @@ class Person(models.Model):
         return reverse("training_person", kwargs={"slug": self.agency.slug, "pk": self.pk})
 
     def clean(self) -> None:
+        others = Person.objects.filter(agency_id=self.agency_id, employee_number=self.employee_number)
+        if self.agency_id and others.exclude(pk=self.pk).exists():
+            raise ValidationError(
+                {"employee_number": "Another person in the agency has this employee number."}
+            )
         if self.status == self.Status.ACTIVE and self.separated_on:
             raise ValidationError(
                 {"separated_on": "Only a separated person has a separation date."}
