@@ -10,8 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from training.models import Completion, Person, Session
 from tests.helpers import PDF_BYTES, completion, person, requirement, the_event
+from training.models import Completion, Person, Session
 
 
 def url(name: str, agency, **kwargs) -> str:
