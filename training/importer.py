@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import tablib
 from django.core.exceptions import ValidationError
 from import_export import fields, resources, widgets
+from import_export.instance_loaders import BaseInstanceLoader, CachedInstanceLoader
 from import_export.results import RowResult
 
 from accounts.models import Agency
@@ -102,6 +103,9 @@ class PersonResource(AgencyResource):
     class Meta:
         model = Person
         import_id_fields = ("employee_number",)
+        instance_loader_class = CachedInstanceLoader
+        use_bulk = True
+        batch_size = 1000
         fields = ("employee_number", "full_name", "rank", "unit", "sworn", "status",
                   "hired_on", "separated_on")  # fmt: skip
         skip_unchanged = True
@@ -128,6 +132,36 @@ class PersonResource(AgencyResource):
             )
 
 
+class CompletionLoader(BaseInstanceLoader):
+    """The agency's existing completions of the file's courses and dates, found in one query
+    (the library's own loader asks the database once per row)."""
+
+    def __init__(self, resource, dataset=None) -> None:
+        super().__init__(resource, dataset)
+        keys = [self._key(row) for row in dataset.dict] if dataset else []
+        keys = [k for k in keys if None not in k]
+        self.existing = {}
+        if keys:
+            found = resource.get_queryset().filter(
+                course__in={k[1] for k in keys},
+                completed_on__gte=min(k[2] for k in keys),
+                completed_on__lte=max(k[2] for k in keys),
+                person__in={k[0] for k in keys},
+            )
+            self.existing = {(c.person_id, c.course_id, c.completed_on): c for c in found}
+
+    def _key(self, row) -> tuple:
+        try:
+            person, course, day = (self.resource.fields[n].clean(row) for n in
+                                   ("person", "course", "completed_on"))  # fmt: skip
+        except (ValueError, KeyError):
+            return (None, None, None)
+        return (person.pk if person else None, course.pk if course else None, day)
+
+    def get_instance(self, row):
+        return self.existing.get(self._key(row))
+
+
 class CompletionResource(AgencyResource):
     person = fields.Field("person", "Employee ID")
     course = fields.Field("course", "Course Code")
@@ -138,6 +172,9 @@ class CompletionResource(AgencyResource):
     class Meta:
         model = Completion
         import_id_fields = ("person", "course", "completed_on")
+        instance_loader_class = CompletionLoader
+        use_bulk = True
+        batch_size = 1000
         fields = ("person", "course", "completed_on", "hours", "provider")
         skip_unchanged = True
         report_skipped = True
@@ -156,6 +193,9 @@ class CompletionResource(AgencyResource):
     def get_queryset(self):
         return Completion.objects.of(self.agency)
 
+    def before_import(self, dataset, **kwargs):
+        self._lines: dict[tuple, int] = {}
+
     def before_import_row(self, row, **kwargs):
         # The library finds an existing completion by these fields before it validates the row:
         # check them first, so that a bad one is reported beside its column.
@@ -165,6 +205,24 @@ class CompletionResource(AgencyResource):
                 self.fields[name].clean(row)
             except ValueError as error:
                 errors[name] = str(error)
+        if errors:
+            raise ValidationError(errors)
+        key = tuple(str(row.get(c) or "").strip().casefold()
+                    for c in ("Employee ID", "Course Code", "Completion Date"))  # fmt: skip
+        here = kwargs["row_number"] + 1
+        if (line := self._lines.setdefault(key, here)) != here:
+            raise ValidationError({"completed_on": f"The same completion is also on line {line}."})
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        # The loader has found any existing completion and before_import_row any repeat in the
+        # file, so the unique constraint needs no query per row; the database still enforces it.
+        errors = dict(import_validation_errors or {})
+        try:
+            instance.full_clean(
+                exclude=errors.keys(), validate_unique=False, validate_constraints=False
+            )
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
         if errors:
             raise ValidationError(errors)
 

@@ -85,7 +85,9 @@ class Person(models.Model):
         return reverse("training_person", kwargs={"slug": self.agency.slug, "pk": self.pk})
 
     def clean(self) -> None:
-        others = Person.objects.filter(agency_id=self.agency_id, employee_number=self.employee_number)
+        others = Person.objects.filter(
+            agency_id=self.agency_id, employee_number=self.employee_number
+        )
         if self.agency_id and others.exclude(pk=self.pk).exists():
             raise ValidationError(
                 {"employee_number": "Another person in the agency has this employee number."}

@@ -40,10 +40,9 @@ def _matrix_people(agency, form: MatrixFilterForm, requirements, today):
         people = people.filter(full_name__icontains=q) | people.filter(employee_number__iexact=q)
     if data.get("unit"):
         people = people.filter(unit=data["unit"])
-    people = currency.with_currency(people, requirements, today)
     if data.get("requirement") and data.get("status"):
         chosen = next(r for r in requirements if r.pk == data["requirement"].pk)
-        people = currency.filter_status(people, chosen, data["status"])
+        people = currency.with_status(people, chosen, data["status"], today)
     return people.order_by(*SORTS.get(data.get("sort") or "name", SORTS["name"]))
 
 
@@ -57,13 +56,12 @@ def matrix(request: HttpRequest, slug: str) -> HttpResponse:
     page = Paginator(_matrix_people(agency, form, requirements, today), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    rows = [(person, currency.cells(person, requirements)) for person in page]
+    rows = currency.rows(page.object_list, requirements, today)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "training/matrix.html", {
         "agency": agency, "form": form, "page": page, "rows": rows, "query": query.urlencode(),
-        "requirements": requirements, "summaries": currency.summaries(requirements, today),
-        "can_edit": request.user.has_perm(access.CHANGE, agency),
+        "requirements": requirements, "can_edit": request.user.has_perm(access.CHANGE, agency),
     })  # fmt: skip
 
 
@@ -73,12 +71,14 @@ def matrix_export(request: HttpRequest, slug: str) -> StreamingHttpResponse:
     access.require(request, agency)
     requirements = currency.for_agency(agency)
     form = MatrixFilterForm(request.GET or None, agency=agency)
-    people = _matrix_people(agency, form, requirements, timezone.localdate())
+    today = timezone.localdate()
+    people = _matrix_people(agency, form, requirements, today)
     header = ["Employee ID", "Name", "Rank", "Unit", "Sworn", *[r.name for r in requirements]]
     rows = (
         [p.employee_number, p.full_name, p.rank, p.unit, "Sworn" if p.sworn else "Civilian",
-         *[c.status.label for c in currency.cells(p, requirements)]]
-        for p in people.iterator(chunk_size=500)
+         *[c.status.label for c in cells]]
+        for chunk in _chunks(people, 500)
+        for p, cells in currency.rows(chunk, requirements, today)
     )  # fmt: skip
     return _csv(csv_lines(header, rows), f"{agency.slug}-training-matrix.csv")
 
@@ -98,6 +98,12 @@ def completions_export(request: HttpRequest, slug: str) -> StreamingHttpResponse
     return _csv(csv_lines(header, rows), f"{agency.slug}-training-completions.csv")
 
 
+def _chunks(people, size: int):
+    """The people a slice at a time, so an export of thousands stays in bounded memory."""
+    for start in range(0, people.count(), size):
+        yield people[start : start + size]
+
+
 def _csv(lines, name: str) -> StreamingHttpResponse:
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -110,14 +116,13 @@ def person_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     person = access.get_person(request, agency, pk)
     requirements = currency.for_agency(agency)
     today = timezone.localdate()
-    annotated = currency.with_currency(Person.objects.filter(pk=person.pk), requirements, today)
     completions = person.completions.select_related("course", "session")
     counts_toward = {
         c.pk: [r for r in requirements if c.course in r.courses.all()] for c in completions
     }
     return render(request, "training/person_detail.html", {
         "agency": agency, "person": person, "completions": completions,
-        "counts_toward": counts_toward, "cells": currency.cells(annotated.get(), requirements),
+        "counts_toward": counts_toward, "cells": currency.rows(Person.objects.filter(pk=person.pk), requirements, today)[0][1],
         "can_edit": request.user.has_perm(access.CHANGE, agency),
     })  # fmt: skip
 

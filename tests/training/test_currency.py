@@ -16,8 +16,9 @@ from training.models import Person, Requirement, add_months
 
 
 def _status(req: Requirement, who: Person, today: date) -> Status:
-    rows = currency.with_currency(Person.objects.filter(pk=who.pk), [req], today)
-    return currency.cells(rows.get(), [req])[0].status
+    [(_, [cell])] = currency.rows(Person.objects.filter(pk=who.pk), [req], today)
+    assert cell.status == currency.statuses(req, today).get(who.pk, cell.status)
+    return cell.status
 
 
 @pytest.fixture
@@ -119,11 +120,11 @@ def test_filtering_by_status_finds_the_same_people_as_the_cells(agency, courses,
     completion(person(agency, "1"), courses["sord"], today - timedelta(days=10))
     completion(person(agency, "2"), courses["sord"], add_months(today, -40))
     person(agency, "3")
-    people = currency.with_currency(Person.objects.of(agency), [req], today)
+    people = Person.objects.of(agency)
 
     for status in (Status.CURRENT, Status.EXPIRED, Status.NEVER, Status.EXPIRING):
-        found = currency.filter_status(people, req, status)
-        assert all(currency.cells(p, [req])[0].status == status for p in found)
+        found = currency.with_status(people, req, status, today)
+        assert all(cells[0].status == status for _, cells in currency.rows(found, [req], today))
         assert len(found) == (0 if status == Status.EXPIRING else 1)
 
 
@@ -134,3 +135,25 @@ def test_filtering_by_status_finds_the_same_people_as_the_cells(agency, courses,
 )  # fmt: skip
 def test_adding_months_keeps_the_day_or_the_months_last(day, months, expected):
     assert add_months(day, months) == expected
+
+
+@pytest.mark.parametrize(
+    ("measure", "hours"), [("any", None), ("hours", Decimal(16)), ("all", None)]
+)
+def test_the_summary_agrees_with_each_persons_status(agency, courses, today, measure, hours):
+    level1, scenario = courses["alerrt-level-1"], courses["active-attack-scenario"]
+    req = requirement(agency, [level1, scenario], measure=measure, hours=hours)
+    ages = [10, 300, 700, 720, 800, 2000]
+    for n, days in enumerate(ages):
+        who = person(agency, str(n))
+        completion(who, level1, today - timedelta(days=days))
+        if n % 2:
+            completion(who, scenario, today - timedelta(days=days // 2))
+    person(agency, "never")
+
+    counted = currency.summaries([req], today)[0].counts
+    expected = dict.fromkeys(currency.COUNTED, 0)
+    for status in currency.statuses(req, today).values():
+        expected[status] += 1
+
+    assert counted == expected

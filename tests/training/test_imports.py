@@ -80,6 +80,18 @@ def test_the_committed_sample_of_an_lms_export_imports_completions(
     assert sord.course == courses["sord"]
     assert sord.hours == courses["sord"].hours  # empty hours: the course's
     assert Completion.objects.count() == 3
+    again = _upload(client, agency, "completions", SAMPLE.read_text(), SAMPLE.name)
+    assert again.context["preview"].counts() == {"new": 0, "updated": 0, "unchanged": 3}
+
+
+def test_the_same_completion_twice_in_a_file_is_refused_on_its_second_line(
+    client_for, lead, agency, roster, courses
+):
+    text = "Employee ID,Course Code,Completion Date\n1001,sord,2025-01-02\n1001,SORD,2025-01-02\n"
+
+    problems = _problems(_upload(client_for(lead), agency, "completions", text))
+
+    assert problems == [(3, "Completion Date", "The same completion is also on line 2.")]
 
 
 def test_every_bad_row_is_reported_with_its_line_and_column_and_nothing_is_written(
