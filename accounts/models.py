@@ -414,6 +414,9 @@ class AuditEvent(models.Model):
         AUDIT_LOG_EXPORTED = "audit_log_exported", "Audit log exported"
         ADMIN_CHANGED = "admin_changed", "Changed in the admin"
         AGENCY_CREATED = "agency_created", "Agency created"
+        TRAINING_RECORDED = "training_recorded", "Training records changed"
+        TRAINING_IMPORTED = "training_imported", "Training records imported"
+        CERTIFICATE_DOWNLOADED = "certificate_downloaded", "Training certificate downloaded"
 
     at = models.DateTimeField("when", default=timezone.now, db_index=True)
     # Sign-ins of people outside any agency (an unknown address) belong to no agency's log.

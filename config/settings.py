@@ -94,6 +94,9 @@ INSTALLED_APPS = [
     "accounts",
     "checklists",
     "notifications",
+    # Training records (issue 14); django-import-export parses and dry-runs its CSV imports.
+    "import_export",
+    "training",
     "demo",
 ]
 

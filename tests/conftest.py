@@ -17,7 +17,7 @@ from django.conf import settings
 from hypothesis import HealthCheck, Phase
 from hypothesis import settings as hypothesis_settings
 
-from accounts.models import Membership
+from accounts.models import Membership, Role
 from checklists.catalog.models import CatalogVersion
 from checklists.catalog.reader import read_catalog
 from checklists.catalog.services import catalog_load
@@ -29,7 +29,9 @@ from tests.helpers import (
     empty_audit_log,
     free_port,
     point_mail_at,
+    shipped_courses,
 )
+from training.services import courses_load
 
 # Property-based tests (hostile input): few examples, each a request or a file, and in CI the
 # same examples on every run, so a failure there can be replayed. Examples share one test's
@@ -97,6 +99,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
     40 ms against 8 ms of reading the YAML), so they are not repeated in every test."""
     with django_db_blocker.unblock():
         catalog_load(path=SHIPPED_CATALOG)
+        courses_load()
 
 
 @pytest.fixture(scope="session")
@@ -329,3 +332,20 @@ def smtp(settings):
     for controller in servers:
         with suppress(AssertionError, RuntimeError):  # one a test stopped itself
             controller.stop()
+
+
+@pytest.fixture
+def courses(db) -> dict:
+    """The shipped training courses by code (loaded again after a transactional test's flush)."""
+    return shipped_courses()
+
+
+@pytest.fixture
+def coordinator(agency):
+    """An editor holding the training-coordinator role: keeps the training records."""
+    membership = _member(agency, Membership.Access.EDITOR, "training@harbor.example")
+    role, _ = Role.objects.get_or_create(
+        slug="training-coordinator", defaults={"name": "Training coordinator"}
+    )
+    membership.roles.add(role)
+    return membership.user

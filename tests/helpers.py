@@ -18,6 +18,7 @@ import sys
 import threading
 from collections.abc import Callable
 from contextlib import contextmanager
+from datetime import date
 from html.parser import HTMLParser
 from importlib import import_module
 from pathlib import Path
@@ -48,6 +49,8 @@ from checklists.catalog.reader import CatalogError, read_catalog
 from checklists.models import DraftReport, Report, Response, SignOff
 from checklists.signoff.rendering import draft_render, report_render
 from checklists.signoff.services import assessment_sign_off, assessment_submit
+from training.models import Completion, Course, Import, Person, Requirement, Session
+from training.services import courses_load
 
 PASSWORD = "correct-horse-battery"  # every factory-made user's
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -521,3 +524,58 @@ def assert_fine(response) -> None:
 def escaped(text: str) -> str:
     """`text` as Django's autoescape writes it into a page."""
     return str(escape(text))
+
+
+# Training records (issue 14).
+
+
+def shipped_courses() -> dict[str, Course]:
+    if not Course.objects.filter(agency=None).exists():
+        courses_load()
+    return {c.code: c for c in Course.objects.filter(agency=None)}
+
+
+def person(agency, number: str = "1001", **fields) -> Person:
+    defaults = {"full_name": f"Officer {number}", "unit": "Patrol", "sworn": True,
+                "hired_on": date(2010, 1, 4)}  # fmt: skip
+    return Person.objects.create(agency=agency, employee_number=number, **defaults | fields)
+
+
+def completion(who: Person, course: Course, on: date, hours=None, **fields) -> Completion:
+    return Completion.objects.create(
+        person=who, course=course, completed_on=on, hours=course.hours if hours is None else hours,
+        **fields,
+    )  # fmt: skip
+
+
+def requirement(agency, courses: list[Course], **fields) -> Requirement:
+    defaults = {"name": "Active-attack training", "window_months": 24, "sworn_only": True}
+    made = Requirement.objects.create(agency=agency, **defaults | fields)
+    made.courses.set(courses)
+    return made
+
+
+def training_objects(agency, lead) -> dict:
+    """One of each training record, for the access table: a certificate with a stored file."""
+    courses = shipped_courses()
+    someone = person(agency)
+    session = Session.objects.create(
+        agency=agency, course=courses["sord"], starts_on=date(2025, 3, 1), ends_on=date(2025, 3, 1),
+        hours=8,
+    )  # fmt: skip
+    done = completion(someone, courses["alerrt-level-1"], date(2025, 5, 1), session=session)
+    done.certificate.save("certificate.pdf", ContentFile(PDF_BYTES), save=False)
+    done.certificate_name = "certificate.pdf"
+    done.save()
+    own = Course.objects.create(agency=agency, code="range-day", name="Range day", hours=4)
+    header = "Employee ID,Course Code,Completion Date\n"
+    return {
+        "person": someone,
+        "session": session,
+        "completion": done,
+        "course": own,
+        "requirement": requirement(agency, [courses["alerrt-level-1"]]),
+        "import": Import.objects.create(
+            agency=agency, kind="completions", file_name="empty.csv", content=header, sha256="0"
+        ),
+    }

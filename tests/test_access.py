@@ -35,7 +35,8 @@ from notifications.models import Kind, Notification
 from notifications.services import preference_of
 from notifications.unsubscribe import token_for
 from tests.factories import SchoolFactory
-from tests.helpers import PDF_BYTES, PNG_BYTES
+from tests.helpers import PDF_BYTES, PNG_BYTES, training_objects
+from training.models import Completion, Course, Import, Person, Requirement, Session
 
 PUBLIC, LOGIN, AGENCY = "public", "login", "agency"
 
@@ -123,6 +124,27 @@ URLS = {
     "notification_calendar_reset": (LOGIN, None),
     "notification_calendar": (PUBLIC, lambda o: {"token": o["calendar_token"]}),
     "notification_unsubscribe": (PUBLIC, lambda o: {"token": o["unsubscribe_token"]}),
+    # Training records (issue 14).
+    "training_matrix": (AGENCY, _slug),
+    "training_matrix_export": (AGENCY, _slug),
+    "training_completions_export": (AGENCY, _slug),
+    "training_person_create": (AGENCY, _slug),
+    "training_person": (AGENCY, lambda o: _slug(o) | {"pk": o["person"].pk}),
+    "training_person_edit": (AGENCY, lambda o: _slug(o) | {"pk": o["person"].pk}),
+    "training_sessions": (AGENCY, _slug),
+    "training_session_create": (AGENCY, _slug),
+    "training_session": (AGENCY, lambda o: _slug(o) | {"pk": o["session"].pk}),
+    "training_completion_create": (AGENCY, _slug),
+    "training_certificate": (AGENCY, lambda o: _slug(o) | {"pk": o["completion"].pk}),
+    "training_courses": (AGENCY, _slug),
+    "training_course_create": (AGENCY, _slug),
+    "training_course_edit": (AGENCY, lambda o: _slug(o) | {"pk": o["course"].pk}),
+    "training_requirements": (AGENCY, _slug),
+    "training_requirement_create": (AGENCY, _slug),
+    "training_requirement_edit": (AGENCY, lambda o: _slug(o) | {"pk": o["requirement"].pk}),
+    "training_import_create": (AGENCY, _slug),
+    "training_import": (AGENCY, lambda o: _slug(o) | {"pk": o["import"].pk}),
+    "training_import_template": (AGENCY, lambda o: _slug(o) | {"kind": "completions"}),
 }
 OBJECT_URLS = {
     "school_edit", "people_edit", "people_remove", "people_invitation_revoke", "people_unlock",
@@ -132,6 +154,8 @@ OBJECT_URLS = {
     "school_checklist", "assessment_review", "assessment_sign_off",
     "assessment_return", "assessment_reopen", "assessment_reports", "draft_prepare",
     "draft_detail", "draft_download", "report_download", "report_retry",
+    "training_person", "training_person_edit", "training_session", "training_certificate",
+    "training_course_edit", "training_requirement_edit", "training_import",
 }  # fmt: skip
 
 # What each person gets at each URL, by GET and by POST (a POST with no data: a form answers with
@@ -214,6 +238,28 @@ STATUSES = {
     "notification_unsubscribe": (PUBLIC, "200 200 200 200 200 200 200", "200 200 200 200 200 200 200"),
     "assessment_edit": (AGENCY, "200 403 403 403 403 404 login", "200 403 403 403 403 404 login"),
     "assessment_delete": (AGENCY, "200 403 403 403 403 404 login", "302 403 403 403 403 404 login"),
+    # Training: leads and training coordinators keep the records, editors and SROs read them,
+    # viewers see only the dashboard's shares.
+    "training_matrix": (AGENCY, "200 200 200 403 403 404 login", "405 405 405 405 405 405 login"),
+    "training_matrix_export": (AGENCY, "200 200 200 403 403 404 login", "405 405 405 405 405 405 login"),
+    "training_completions_export": (AGENCY, "200 200 200 403 403 404 login", "405 405 405 405 405 405 login"),
+    "training_person_create": (AGENCY, "200 403 403 403 403 404 login", "200 403 403 403 403 404 login"),
+    "training_person": (AGENCY, "200 200 200 403 403 404 login", "405 405 405 405 405 405 login"),
+    "training_person_edit": (AGENCY, "200 403 403 403 403 404 login", "200 403 403 403 403 404 login"),
+    "training_sessions": (AGENCY, "200 200 200 403 403 404 login", "405 405 405 405 405 405 login"),
+    "training_session_create": (AGENCY, "200 403 403 403 403 404 login", "200 403 403 403 403 404 login"),
+    "training_session": (AGENCY, "200 200 200 403 403 404 login", "405 405 405 405 405 405 login"),
+    "training_completion_create": (AGENCY, "200 403 403 403 403 404 login", "200 403 403 403 403 404 login"),
+    "training_certificate": (AGENCY, "200 200 200 403 403 404 login", "405 405 405 405 405 405 login"),
+    "training_courses": (AGENCY, "200 200 200 403 403 404 login", "405 405 405 405 405 405 login"),
+    "training_course_create": (AGENCY, "200 403 403 403 403 404 login", "200 403 403 403 403 404 login"),
+    "training_course_edit": (AGENCY, "200 403 403 403 403 404 login", "200 403 403 403 403 404 login"),
+    "training_requirements": (AGENCY, "200 200 200 403 403 404 login", "405 405 405 405 405 405 login"),
+    "training_requirement_create": (AGENCY, "200 403 403 403 403 404 login", "200 403 403 403 403 404 login"),
+    "training_requirement_edit": (AGENCY, "200 403 403 403 403 404 login", "200 403 403 403 403 404 login"),
+    "training_import_create": (AGENCY, "200 403 403 403 403 404 login", "200 403 403 403 403 404 login"),
+    "training_import": (AGENCY, "200 403 403 403 403 404 login", "302 403 403 403 403 404 login"),
+    "training_import_template": (AGENCY, "200 200 200 403 403 404 login", "405 405 405 405 405 405 login"),
 }  # fmt: skip
 
 
@@ -271,6 +317,7 @@ def objects_of(agency, lead) -> dict:
         ),
         "calendar_token": preference_of(lead).calendar_token,
         "unsubscribe_token": token_for(user_id=lead.pk, kind=Kind.DIGEST),
+        **training_objects(agency, lead),
         "invitation": Invitation.objects.create(
             agency=agency,
             email="someone@agency.example",
@@ -300,6 +347,12 @@ WATCHED = [
     Report,
     DraftReport,
     Notification,
+    Person,
+    Session,
+    Completion,
+    Course,
+    Requirement,
+    Import,
 ]
 
 

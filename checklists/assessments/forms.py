@@ -285,9 +285,22 @@ class ResponseForm(forms.Form):
         help_text="Written procedures, plans, rosters: PDF, image or office documents.",
     )
 
-    def __init__(self, *args, response: Response, user: User | None = None, **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        response: Response,
+        user: User | None = None,
+        computed: dict | None = None,
+        **kwargs,
+    ) -> None:
         self.response = response
         self.prompts = list(response.item.prompts.all())
+        # Answers computed from records (checklists.assessments.extensions) are shown, not typed.
+        self.computed = {
+            key: answer
+            for (code, key), answer in (computed or {}).items()
+            if code == response.item.code
+        }
         initial = {
             "version": response.version,
             "status": response.status,
@@ -301,7 +314,11 @@ class ResponseForm(forms.Form):
         super().__init__(*args, initial=initial, **kwargs)
         self.fields["owner"].queryset = _members(response.assessment.agency)
         for prompt in self.prompts:
-            self.fields[self.answer_name(prompt)] = prompt_field(prompt)
+            self.fields[self.answer_name(prompt)] = field = prompt_field(prompt)
+            if answer := self.computed.get(prompt.key):
+                field.disabled = True
+                field.help_text = f"{answer.note}."
+                self.initial[self.answer_name(prompt)] = from_json(prompt, answer.value)
         if not response.carried_over:
             del self.fields["confirm"]
         chosen = self.data.getlist("pending") if self.is_bound and user else []

@@ -22,7 +22,7 @@ from accounts.access import get_agency, get_school
 from accounts.forms import SchoolForm
 from accounts.once import OnceForm, submitted_once
 from accounts.redirects import safe_next
-from checklists.assessments import comments, evidence, exports, scoring, services
+from checklists.assessments import comments, evidence, exports, extensions, scoring, services
 from checklists.assessments.access import (
     get_assessment,
     get_attachment,
@@ -61,6 +61,7 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     }
     if assessment is not None:
         context |= dashboard_figures(assessment, user=request.user)
+    context["panels"] = extensions.dashboard_panels(agency)
     return render(request, "checklists/dashboard.html", context)
 
 
@@ -308,8 +309,18 @@ def response_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     can_edit = request.user.has_perm("checklists.change_response", response)
     if request.method == "POST" and not can_edit:
         raise PermissionDenied
+    # Live figures while the assessment is a draft; once frozen, the answers stored at the time.
+    computed = (
+        extensions.computed_answers(agency, item_code=response.item.code)
+        if response.assessment.is_editable
+        else {}
+    )
     form = ResponseForm(
-        request.POST or None, request.FILES or None, response=response, user=request.user
+        request.POST or None,
+        request.FILES or None,
+        response=response,
+        user=request.user,
+        computed=computed,
     )
     conflict = None
     if request.method == "POST" and form.is_valid():
@@ -319,7 +330,7 @@ def response_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             )
         except services.ResponseConflict as error:
             conflict = error.current
-            form = _conflict_form(request, error.current)
+            form = _conflict_form(request, error.current, computed)
         except ValidationError as error:
             form.add_service_errors(error)
         else:
@@ -333,6 +344,7 @@ def response_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "form": form,
             "can_edit": can_edit,
             "conflict": conflict,
+            "computed": {key: answer for (_, key), answer in computed.items()},
             "next": safe_next(request, response.assessment.get_absolute_url()),
         }
     )
@@ -341,11 +353,13 @@ def response_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return render(request, "checklists/response_detail.html", context)
 
 
-def _conflict_form(request: HttpRequest, current: Response) -> ResponseForm:
+def _conflict_form(request: HttpRequest, current: Response, computed: dict) -> ResponseForm:
     """The editor's own values, now based on the stored version, so saving again keeps theirs."""
     data = request.POST.copy()
     data["version"] = current.version
-    form = ResponseForm(data, request.FILES or None, response=current, user=request.user)
+    form = ResponseForm(
+        data, request.FILES or None, response=current, user=request.user, computed=computed
+    )
     form.is_valid()
     return form
 

@@ -16,7 +16,7 @@ import hashlib
 import json
 from datetime import date
 
-from checklists.assessments import scoring
+from checklists.assessments import extensions, scoring
 from checklists.assessments.models import Assessment, Response, ReviewComment
 
 FORMAT = "muster-snapshot/2"
@@ -41,14 +41,17 @@ def _score(score: scoring.Score) -> dict:
     }
 
 
-def _response(response: Response, as_of: date) -> dict:
+def _response(response: Response, as_of: date, computed: dict) -> dict:
+    # Answers computed from records (training) are frozen here as they stood at sign-off.
+    mine = {key: a for (code, key), a in computed.items() if code == response.item.code}
     return {
         "item": response.item.code,
         "school": response.school.name if response.school else None,
         "status": response.status,
         "carried_over": response.carried_over,
         "overdue": response.overdue_on(as_of),
-        "answers": response.answers,
+        "answers": response.answers | {key: a.value for key, a in mine.items()},
+        "computed": {key: a.note for key, a in mine.items()},
         "notes": response.notes,
         "justification": response.justification,
         "owner": response.owner.full_name if response.owner else None,
@@ -147,6 +150,8 @@ def assessment_snapshot(
     responses = list(assessment.responses.for_display())
     all_responses = assessment.responses.all()
     overall = scoring.overall(all_responses)
+    computed = extensions.computed_answers(agency, today=as_of)
+    sections = extensions.snapshot_sections(agency, today=as_of)
     return {
         "format": FORMAT,
         "agency": {
@@ -168,7 +173,7 @@ def assessment_snapshot(
         "as_of": as_of.isoformat(),
         "catalog": _catalog(assessment),
         "items": _items(assessment),
-        "responses": [_response(r, as_of) for r in responses],
+        "responses": [_response(r, as_of, computed) for r in responses],
         "counts": _counts(responses, overall, as_of),
         "scores": {
             "overall": _score(overall),
@@ -177,6 +182,10 @@ def assessment_snapshot(
             "schools": [_score(s) for s in scoring.by_school(all_responses)],
         },
         **_research(assessment),
+        # Sections that apps above checklists add (training): the full one, and what the public
+        # summary may show of it.
+        "sections": {name: full for name, (full, _) in sections.items()},
+        "public_sections": {name: public for name, (_, public) in sections.items()},
         "sign_off": signer,
     }
 
@@ -198,5 +207,6 @@ def public_snapshot(full: dict) -> dict:
         "scores": {key: full["scores"][key] for key in ("overall", "sections", "roles")},
         "figures": full["figures"],
         "sources": full["sources"],
+        "sections": full.get("public_sections", {}),
         "sign_off": {key: signer[key] for key in PUBLIC_SIGNER} if signer else None,
     }

@@ -10,6 +10,7 @@ from accounts.models import Agency, Membership, Role, School, User
 from checklists.catalog.models import CatalogVersion
 from demo.assessments import demo_assessments
 from demo.notifications import demo_notifications
+from demo.training import demo_training
 
 DEMO_PASSWORD = "harbor-demo-2026"  # noqa: S105 — printed for the demo, never used in production
 
@@ -120,6 +121,9 @@ class Command(BaseCommand):
         if created and not roles:
             self.stderr.write("No roles exist yet: load the catalogs first to give people roles.")
         harbor = Agency.objects.get(slug=DEMO[0].slug)
+        coordinator = User.objects.get(email=DEMO[0].people[1].email)
+        if added := demo_training(harbor, by=coordinator):
+            self.stdout.write(f"Demo training records: {added} people, three years of training.")
         if not harbor.assessments.exists() and CatalogVersion.objects.exists():
             this_year = demo_assessments(harbor, password=DEMO_PASSWORD)
             demo_notifications(harbor, this_year)

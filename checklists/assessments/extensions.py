@@ -1,0 +1,80 @@
+"""Where apps above checklists plug in, so that checklists never imports them.
+
+An app registers its providers from its `AppConfig.ready()` (training does): answers to evidence
+prompts computed from its records, a panel on the dashboard, and a section of the snapshot that
+a sign-off freezes. With nothing registered, the checklist works as before: people type answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from django.utils import timezone
+
+from accounts.models import Agency
+
+
+@dataclass(frozen=True)
+class ComputedAnswer:
+    """An evidence answer computed from records, as stored in `Response.answers`."""
+
+    value: str | int | None
+    as_of: date
+    source: str
+
+    @property
+    def note(self) -> str:
+        return f"From {self.source}, as of {self.as_of:%B %-d, %Y}"
+
+
+@dataclass(frozen=True)
+class Panel:
+    template: str
+    context: dict
+
+
+# provider(agency, *, today) -> {(item code, prompt key): ComputedAnswer}
+AnswersProvider = Callable[..., dict[tuple[str, str], ComputedAnswer]]
+_answer_providers: list[AnswersProvider] = []
+_panel_providers: list[Callable[[Agency], Panel | None]] = []
+# name -> provider(agency, *, today) -> (full section, public section) or None
+_snapshot_providers: dict[str, Callable[..., tuple[dict, dict] | None]] = {}
+
+
+def register_computed_answers(provider: AnswersProvider) -> None:
+    if provider not in _answer_providers:
+        _answer_providers.append(provider)
+
+
+def register_dashboard_panel(provider: Callable[[Agency], Panel | None]) -> None:
+    if provider not in _panel_providers:
+        _panel_providers.append(provider)
+
+
+def register_snapshot_section(name: str, provider: Callable[..., tuple[dict, dict] | None]):
+    _snapshot_providers[name] = provider
+
+
+def computed_answers(
+    agency: Agency, *, today: date | None = None, item_code: str | None = None
+) -> dict[tuple[str, str], ComputedAnswer]:
+    """Every computed answer for the agency (or for one item's prompts)."""
+    today = today or timezone.localdate()
+    answers = {}
+    for provider in _answer_providers:
+        answers |= provider(agency, today=today, item_code=item_code)
+    return answers
+
+
+def dashboard_panels(agency: Agency) -> list[Panel]:
+    return [panel for provider in _panel_providers if (panel := provider(agency))]
+
+
+def snapshot_sections(agency: Agency, *, today: date) -> dict[str, tuple[dict, dict]]:
+    sections = {}
+    for name, provider in _snapshot_providers.items():
+        if (section := provider(agency, today=today)) is not None:
+            sections[name] = section
+    return sections

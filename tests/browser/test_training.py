@@ -1,0 +1,61 @@
+"""A training coordinator imports an LMS export in the browser: preview, a bad row fixed,
+import, and the matrix and the checklist's training figures change."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.helpers import person, requirement, response_for
+
+pytestmark = pytest.mark.usefixtures("transactional_db")
+SAMPLE = Path(__file__).parents[1] / "training" / "data" / "completions-sample.csv"
+
+
+def test_training_coordinator_imports_completions_and_the_figures_change(
+    session, agency, coordinator, assessment, courses, tmp_path
+):
+    for number in ("1001", "1002", "1003"):
+        person(agency, number, full_name=f"Officer {number}")
+    requirement(agency, [courses["alerrt-level-1"]], name="ALERRT Level I within 36 months",
+                window_months=36)  # fmt: skip
+    good = SAMPLE.read_text()
+    bad = tmp_path / "lms-export.csv"
+    bad.write_text(
+        good.replace(
+            "1002,Officer,Two,Patrol,alerrt-level-1", "1002,Officer,Two,Patrol,alert-level-1"
+        )
+    )
+    fixed = tmp_path / "lms-export-fixed.csv"
+    fixed.write_text(good)
+    ler20 = response_for(assessment, "LER-20")
+
+    coordinator_ = session(coordinator.email)
+    page = coordinator_.visit(f"/agencies/{agency.slug}/training/")
+    expect(page.get_by_role("cell", name="— Never trained").first).to_be_visible()
+    page.get_by_role("link", name="Import").click()
+    coordinator_.check()
+    page.get_by_label("What the file holds").select_option(label="Completions")
+    page.get_by_label("CSV file").set_input_files(str(bad))
+    page.get_by_role("button", name="Preview").click()
+    expect(page.get_by_role("alert")).to_contain_text("Nothing was imported")
+    expect(page.locator("#import-problems")).to_contain_text("alert-level-1")
+    coordinator_.check()
+
+    page.get_by_role("link", name="upload the file again").click()
+    page.get_by_label("What the file holds").select_option(label="Completions")
+    page.get_by_label("CSV file").set_input_files(str(fixed))
+    page.get_by_role("button", name="Preview").click()
+    expect(page.get_by_role("status")).to_contain_text("create 3")
+    expect(page.locator("#import-preview")).to_contain_text("Create")
+    coordinator_.check()
+    page.get_by_role("button", name="Import 3 records").click()
+
+    expect(page.get_by_role("heading", name="Training matrix")).to_be_visible()
+    expect(page.locator("#training-matrix")).to_contain_text("✓ Current")
+    coordinator_.check()
+    page = coordinator_.visit(ler20.get_absolute_url())
+    expect(page.get_by_label("Officers who have completed Level I")).to_have_value("2")
+    expect(page.get_by_text("From training records, as of").first).to_be_visible()

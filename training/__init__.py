@@ -1,0 +1,1 @@
+"""Training records: personnel, courses, sessions and completions, requirements and currency."""
