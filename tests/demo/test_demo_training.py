@@ -15,7 +15,7 @@ from training.models import Completion, Person, Session
 
 
 def test_the_demo_agency_has_a_roster_three_years_of_training_and_some_lapsing(catalog_version):
-    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", "--force", stdout=StringIO())
     harbor = Agency.objects.get(slug="harbor-city-pd")
 
     assert 55 <= Person.objects.of(harbor).count() <= 65
@@ -28,7 +28,7 @@ def test_the_demo_agency_has_a_roster_three_years_of_training_and_some_lapsing(c
 
 
 def test_the_demo_checklist_shows_computed_training_figures(catalog_version):
-    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", "--force", stdout=StringIO())
     harbor = Agency.objects.get(slug="harbor-city-pd")
 
     computed = computed_answers(harbor)
@@ -38,9 +38,9 @@ def test_the_demo_checklist_shows_computed_training_figures(catalog_version):
 
 
 def test_seeding_again_adds_no_training_records(catalog_version):
-    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", "--force", stdout=StringIO())
     before = Completion.objects.count()
 
-    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", "--force", stdout=StringIO())
 
     assert Completion.objects.count() == before
