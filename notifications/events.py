@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from accounts.models import AuditEvent, Invitation, Membership, User
-from checklists.assessments.models import Assessment, Response
+from checklists.assessments.models import Assessment, Response, ReviewComment
 from notifications.models import Kind
 from notifications.services import notify
 
@@ -114,9 +114,33 @@ def _invitation_accepted(event: AuditEvent) -> None:
         )
 
 
+def _commented(event: AuditEvent) -> None:
+    """A review comment on an item: tell the person it is assigned to (unless they wrote it)."""
+    comment = (
+        ReviewComment.objects.select_related(
+            "response__owner", "response__item", "response__school", "response__assessment__agency"
+        )
+        .filter(pk=event.target_id)
+        .first()
+    )
+    response = comment.response if comment else None
+    if response is None or response.owner_id is None or response.owner_id == event.actor_id:
+        return
+    where = f" at {response.school.name}" if response.school_id else ""
+    notify(
+        users=[response.owner],
+        agency=response.assessment.agency,
+        kind=Kind.COMMENTED,
+        key=f"comment:{comment.pk}:added",
+        title=f"{event.person} commented on {response.item.code} {response.item.title}{where}",
+        url=response.get_absolute_url() + f"#comments-{response.pk}",
+    )
+
+
 _HANDLERS = {
     Action.ASSESSMENT_SUBMITTED: _submitted,
     Action.ASSESSMENT_RETURNED: _returned,
     Action.ASSESSMENT_SIGNED_OFF: _signed_off,
     Action.INVITATION_ACCEPTED: _invitation_accepted,
+    Action.COMMENT_ADDED: _commented,
 }

@@ -17,6 +17,7 @@ class Kind(models.TextChoices):
     SUBMITTED = "submitted", "Assessments submitted for review"
     SIGNED_OFF = "signed_off", "Assessments signed off"
     INVITATION_ACCEPTED = "invitation_accepted", "Invitations accepted"
+    COMMENTED = "commented", "Review comments on your items"
     DIGEST = "digest", "Digest of what is due"
 
 

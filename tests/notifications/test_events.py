@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from accounts.services import invitation_accept, invitation_create
+from checklists.assessments.comments import comment_add
 from checklists.assessments.services import response_update, responses_assign
 from checklists.signoff.services import assessment_return, assessment_submit
 from notifications.models import Kind, Notification
@@ -117,3 +118,21 @@ def test_an_accepted_invitation_tells_the_lead_who_sent_it(agency, lead):
 
     (notice,) = told(lead, Kind.INVITATION_ACCEPTED)
     assert notice.title == "Ana Ruiz accepted your invitation to Harbor City Police Department"
+
+
+def test_a_review_comment_tells_the_items_owner_but_not_its_author(assessment, lead, editor):
+    response = response_for(assessment, "LER-02")
+    responses_assign(
+        assessment=assessment, responses=[response], owner=editor, target_date=None, by=lead
+    )
+    response.refresh_from_db()
+
+    comment = comment_add(response=response, body="Which roster is this?", by=lead)
+    comment_add(response=response, body="The March one.", by=editor)
+
+    notices = told(editor, Kind.COMMENTED)
+    assert len(notices) == 1
+    assert notices[0].title.startswith(f"{lead.full_name} commented on LER-02")
+    assert notices[0].url.endswith(f"#comments-{response.pk}")
+    assert not told(lead, Kind.COMMENTED)
+    assert comment.pk

@@ -111,7 +111,7 @@ def test_preferences_are_saved(client_for, editor):
     assert response.status_code == 302
     preference = Preference.objects.get(user=editor)
     assert (preference.digest, preference.digest_hour) == ("weekly", 8)
-    assert set(preference.muted) == {"returned", "submitted", "invitation_accepted"}
+    assert set(preference.muted) == {"returned", "submitted", "invitation_accepted", "commented"}
 
 
 def test_bad_preferences_are_each_shown_beside_their_field_and_nothing_is_saved(client_for, editor):
