@@ -29,6 +29,7 @@ def digests_queue(*, now: datetime) -> int:
     memberships = list(
         Membership.objects.filter(user__is_active=True)
         .select_related("agency", "user__notification_preference")
+        .prefetch_related("roles")  # digest sources for a role read it
         .order_by("user_id", "pk")
     )
     keys = _due_keys(memberships, now)
