@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("checklists.urls")),
     path("", include("training.urls")),
+    path("", include("exercises.urls")),
     path("admin/", admin.site.urls),
     # For load balancers and monitoring: public, no agency data (config/views.py).
     path("healthz", views.healthz, name="healthz"),
