@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db import models
+from django.db import connection, models
 from django.db.models import Count, DecimalField, Max, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
@@ -228,6 +228,15 @@ def _threshold(requirement: Requirement):
     return 1
 
 
+# Around the ORM's own SQL for the per-person rows; every value is a query parameter.
+COUNT_PER_PERSON = (
+    "SELECT COUNT(*),"
+    " COALESCE(SUM(CASE WHEN met_now >= %s THEN 1 ELSE 0 END), 0),"
+    " COALESCE(SUM(CASE WHEN met_now >= %s AND met_later >= %s THEN 1 ELSE 0 END), 0)"
+    " FROM ({}) per_person"
+)
+
+
 def summary_of(requirement: Requirement, today: date) -> Summary:
     """The counts of one requirement, summed by the database per person: two queries."""
     now, later = _windows(requirement, today)
@@ -236,15 +245,19 @@ def summary_of(requirement: Requirement, today: date) -> Summary:
         Completion.objects.filter(course__in=requirement.courses.all(), person__in=covered)
         .order_by()
         .values("person_id")
-        .annotate(now=_measure(requirement, now, today), later=_measure(requirement, later, today))
+        .annotate(
+            met_now=_measure(requirement, now, today),
+            met_later=_measure(requirement, later, today),
+        )
     )
+    # The ORM does not aggregate over aggregates: count the per-person rows in SQL around it,
+    # so a thousand people come back as one row of three numbers.
+    sql, params = per_person.query.sql_with_params()
     threshold = _threshold(requirement)
-    totals = {"ever": 0, "now": 0, "both": 0}
-    # One small row per person trained: a thousand people are a thousand pairs of numbers.
-    for now_value, later_value in per_person.values_list("now", "later"):
-        totals["ever"] += 1
-        totals["now"] += now_value >= threshold
-        totals["both"] += now_value >= threshold and later_value >= threshold
+    with connection.cursor() as cursor:
+        cursor.execute(COUNT_PER_PERSON.format(sql), [threshold, threshold, threshold, *params])
+        ever, met_now, both = cursor.fetchone()
+    totals = {"ever": ever, "now": met_now, "both": both}
     total = covered.count()
     return Summary(requirement, {
         Status.CURRENT: totals["both"],

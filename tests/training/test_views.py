@@ -38,6 +38,7 @@ def _staff(agency, courses, today, count: int, start: int = 0) -> None:
 def test_the_matrix_gives_each_status_in_words(client_for, editor, agency, courses, sord, today):
     completion(person(agency, "1", full_name="Avery Current"), courses["sord"], today)
     person(agency, "2", full_name="Blair Never")
+    person(agency, "3", full_name="Casey Civilian", sworn=False)
 
     response = client_for(editor).get(url("training_matrix", agency))
     page = response.content.decode()
@@ -45,6 +46,7 @@ def test_the_matrix_gives_each_status_in_words(client_for, editor, agency, cours
     assert "Avery Current" in page
     assert "✓ Current" in page
     assert "— Never trained" in page
+    assert "Not required" in page
     summary = client_for(editor).get(url("training_requirements", agency)).content.decode()
     assert "50% (1 of 2)" in summary
 
