@@ -82,6 +82,8 @@ def exercise_save(
     """Add or change an exercise; attendance of a course-linked exercise records the training."""
     items, organizations, attendees = list(items), list(organizations), list(attendees)
     is_new = exercise.pk is None
+    if is_new:
+        exercise.created_by = by
     exercise.full_clean()
     _check_items(items, exercise.catalog_version_id)
     if any(o.agency_id != exercise.agency_id for o in organizations):
@@ -90,8 +92,6 @@ def exercise_save(
         raise ValidationError({"attendees": "Choose among the agency's people."})
     if attendees and not exercise.is_held:
         raise ValidationError({"attendees": "Attendance is recorded once the exercise is held."})
-    if is_new:
-        exercise.created_by = by
     exercise.save()
     _objectives_set(exercise, objectives)
     exercise.items.set(items)

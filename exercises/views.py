@@ -165,7 +165,8 @@ def observation_create(request: HttpRequest, slug: str, pk: int) -> HttpResponse
 def attachment_create(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     agency = get_agency(request, slug)
     exercise = access.get_exercise(request, agency, pk, CHANGE)
-    form = AttachmentForm(request.POST or None, request.FILES or None)
+    data = (request.POST, request.FILES) if request.method == "POST" else ()
+    form = AttachmentForm(*data)
     return _save(request, form, lambda: services.attachment_add(exercise=exercise,
                  upload=form.cleaned_data["file"], by=request.user), "exercises/form.html",
                  {"agency": agency, "title": f"Attach a file to {exercise}", "back": exercise,
