@@ -25,7 +25,9 @@ FIGURES = {
 
 
 def _held(agency: Agency, today: date):
-    return Exercise.objects.of(agency).exclude(kind=Exercise.Kind.INCIDENT).filter(ends_on__lte=today)
+    return (
+        Exercise.objects.of(agency).exclude(kind=Exercise.Kind.INCIDENT).filter(ends_on__lte=today)
+    )
 
 
 def computed_answers(agency: Agency, *, today: date, item_code: str | None = None) -> dict:
@@ -50,9 +52,7 @@ def summary(agency: Agency, today: date) -> dict | None:
     actions = CorrectiveAction.objects.of(agency).aggregate(
         total=Count("pk"),
         open=Count("pk", filter=Q(status__in=CorrectiveAction.OPEN_STATUSES)),
-        overdue=Count(
-            "pk", filter=Q(status__in=CorrectiveAction.OPEN_STATUSES, due_on__lt=today)
-        ),
+        overdue=Count("pk", filter=Q(status__in=CorrectiveAction.OPEN_STATUSES, due_on__lt=today)),
         verified=Count("pk", filter=Q(status=CorrectiveAction.Status.VERIFIED)),
     )
     if not by_kind and not actions["total"] and not Exercise.objects.of(agency).exists():

@@ -148,8 +148,7 @@ class PlanFilterForm(forms.Form):
 
     def __init__(self, *args, agency: Agency, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = Person.objects.of(agency).filter(
-            corrective_actions__isnull=False
-        ).distinct()
+        self.fields["owner"].queryset = (
+            Person.objects.of(agency).filter(corrective_actions__isnull=False).distinct()
+        )
         self.fields["school"].queryset = School.objects.filter(agency=agency)
-

@@ -90,7 +90,10 @@ class Exercise(models.Model):
     )
     site = models.CharField("other site", max_length=200, blank=True)
     organizations = models.ManyToManyField(
-        Organization, blank=True, related_name="exercises", verbose_name="participating organizations"
+        Organization,
+        blank=True,
+        related_name="exercises",
+        verbose_name="participating organizations",
     )
     catalog_version = models.ForeignKey(CatalogVersion, on_delete=models.PROTECT, related_name="+")
     items = models.ManyToManyField(
@@ -309,7 +312,9 @@ class CorrectiveAction(models.Model):
             ),
             models.CheckConstraint(
                 condition=~models.Q(status="verified")
-                | (models.Q(verified_by__isnull=False) & ~models.Q(verified_by=models.F("done_by"))),
+                | (
+                    models.Q(verified_by__isnull=False) & ~models.Q(verified_by=models.F("done_by"))
+                ),
                 name="exercises_action_verified_by_someone_else",
             ),
         ]
@@ -344,7 +349,9 @@ class CorrectiveAction(models.Model):
 
     @property
     def responsible(self) -> str:
-        return " / ".join(str(x) for x in (self.owner and self.owner.full_name, self.organization) if x)
+        return " / ".join(
+            str(x) for x in (self.owner and self.owner.full_name, self.organization) if x
+        )
 
 
 class ActionEvent(models.Model):

@@ -162,7 +162,9 @@ def attachment_add(*, exercise: Exercise, upload: UploadedFile, by: User) -> Rev
     )
     attachment.file.save(name, upload, save=False)
     attachment.save()
-    _record(exercise.agency, by, exercise, f"Attached {name} to {exercise}", sha256=attachment.sha256)
+    _record(
+        exercise.agency, by, exercise, f"Attached {name} to {exercise}", sha256=attachment.sha256
+    )
     return attachment
 
 
@@ -240,7 +242,9 @@ def action_advance(
     action.full_clean()
     action.save(update_fields=["status", "done_by", "verified_by"])
     ActionEvent.objects.create(action=action, status=status, note=note, evidence=proof, by=by)
-    _action_record(action, by, f"Marked the corrective action {action} {action.get_status_display().lower()}")
+    _action_record(
+        action, by, f"Marked the corrective action {action} {action.get_status_display().lower()}"
+    )
     return action
 
 

@@ -64,7 +64,7 @@ def exercise_list(request: HttpRequest, slug: str) -> HttpResponse:
     except ValueError:
         year = years[0] if years else timezone.localdate().year
     shown = (
-        exercises.filter(starts_on__year=year).select_related("school").order_by("starts_on", "pk")
+        exercises.filter(starts_on__year=year).select_related("school", "agency").order_by("starts_on", "pk")
         .annotate(open_actions=Count("corrective_actions", filter=_unresolved()))
     )  # fmt: skip
     months = [
@@ -122,7 +122,9 @@ def exercise_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     agency = get_agency(request, slug)
     exercise = access.get_exercise(request, agency, pk)
     objectives = exercise.objectives.prefetch_related(
-        Prefetch("observations", queryset=Observation.objects.prefetch_related("corrective_actions"))
+        Prefetch(
+            "observations", queryset=Observation.objects.prefetch_related("corrective_actions")
+        )
     )
     actions = (
         exercise.corrective_actions.select_related("owner", "organization", "observation")
@@ -154,7 +156,9 @@ def observation_create(request: HttpRequest, slug: str, pk: int) -> HttpResponse
     exercise = access.get_exercise(request, agency, pk, CHANGE)
     form = ObservationForm(
         request.POST if request.method == "POST" else None,
-        instance=Observation(), exercise=exercise, initial={"kind": request.GET.get("kind")},
+        instance=Observation(),
+        exercise=exercise,
+        initial={"kind": request.GET.get("kind")},
     )
     return _save(request, form, lambda: services.observation_add(observation=form.instance,
                  by=request.user), "exercises/form.html", {"agency": agency,
@@ -272,7 +276,7 @@ def improvement_plan(request: HttpRequest, slug: str) -> HttpResponse:
     access.require(request, agency)
     form = PlanFilterForm(request.GET or None, agency=agency)
     actions = (
-        _plan_actions(agency, form).select_related("exercise", "owner", "organization")
+        _plan_actions(agency, form).select_related("exercise__agency", "owner", "organization")
         .prefetch_related("items", "schools").order_by("due_on", "pk")
     )  # fmt: skip
     page = Paginator(actions, PAGE_SIZE).get_page(request.GET.get("page"))
