@@ -5,7 +5,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.urls import reverse
 
-OUR_APPS = ("accounts", "checklists")
+OUR_APPS = ("accounts", "checklists", "training")
 # History rows are shown through their model's admin (SimpleHistoryAdmin), not on their own.
 MODELS = [
     m

@@ -6,7 +6,7 @@ from django import forms
 from django.forms.models import construct_instance
 
 from accounts.forms import ModelMultipleChoiceField
-from accounts.models import Agency, Role, School
+from accounts.models import Agency, Role, School, User
 from checklists.assessments.forms import DateInput, compact
 from training.currency import Status
 from training.models import Completion, Course, Import, Person, Requirement, Session
@@ -20,8 +20,15 @@ class PersonForm(forms.ModelForm):
     class Meta:
         model = Person
         fields = ["full_name", "employee_number", "rank", "unit", "sworn", "status",
-                  "hired_on", "separated_on", "roles"]  # fmt: skip
+                  "hired_on", "separated_on", "roles", "user"]  # fmt: skip
         widgets = {"hired_on": DateInput(), "separated_on": DateInput()}
+        labels = {"user": "Muster account"}
+
+    def __init__(self, *args, agency: Agency, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Only a member of this agency can be linked: never another agency's account.
+        self.fields["user"].queryset = User.objects.filter(memberships__agency=agency)
+        self.fields["user"].empty_label = "No account"
 
 
 class CourseForm(forms.ModelForm):

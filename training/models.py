@@ -353,7 +353,8 @@ class Requirement(models.Model):
             parts.append(f"in {self.unit}")
         if self.role_id:
             parts.append(f"holding {self.role.name}")
-        return " ".join(parts).capitalize()
+        text = " ".join(parts)
+        return text[0].upper() + text[1:]
 
 
 class Import(models.Model):

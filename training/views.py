@@ -147,7 +147,7 @@ def person_edit(request: HttpRequest, slug: str, pk: int | None = None) -> HttpR
         person = Person(agency=agency)
     else:
         person = access.get_person(request, agency, pk, access.CHANGE)
-    form = PersonForm(request.POST or None, instance=person)
+    form = PersonForm(request.POST or None, instance=person, agency=agency)
 
     def save():
         return services.person_save(

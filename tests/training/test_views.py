@@ -230,3 +230,16 @@ def test_the_matrix_export_gives_each_persons_status(
     assert lines[0].endswith("SORD within 36 months")
     assert lines[1].startswith("1,'=HYPERLINK(1),")
     assert lines[1].endswith(",Current")
+
+
+def test_a_person_links_only_to_an_account_of_the_agency(
+    client_for, lead, editor, outsider, agency
+):
+    form = {"full_name": "Jordan Lee", "employee_number": "77", "status": "active", "sworn": "on"}
+    client = client_for(lead)
+
+    refused = client.post(url("training_person_create", agency), form | {"user": outsider.pk})
+    client.post(url("training_person_create", agency), form | {"user": editor.pk})
+
+    assert "user" in refused.context["form"].errors
+    assert Person.objects.get().user == editor
