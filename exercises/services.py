@@ -10,7 +10,6 @@ from typing import IO
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone
 
 from accounts.audit import record
 from accounts.models import Agency, AuditEvent, School, User

@@ -27,7 +27,6 @@ from checklists.models import (
     Response,
     SignOff,
 )
-from tests.factories import SchoolFactory
 from exercises.models import (
     ActionEvent,
     CorrectiveAction,
@@ -37,6 +36,7 @@ from exercises.models import (
     Review,
     ReviewAttachment,
 )
+from tests.factories import SchoolFactory
 from tests.helpers import PDF_BYTES, PNG_BYTES, exercise_objects, training_objects
 from training.models import Completion, Course, Import, Person, Requirement, Session
 
