@@ -103,25 +103,33 @@ def exercise_save(
 
 
 def _training_record(exercise: Exercise, attendees: list[Person], by: User) -> None:
-    """The matching completions, once: the exercise's training session holds them."""
+    """The matching completions, once: whoever already has the course on that day keeps theirs
+    (it is this exercise, recorded in training); the others get one in the exercise's session."""
     if not exercise.course_id or not attendees:
+        return
+    credited = set(
+        Completion.objects.filter(
+            course=exercise.course, completed_on=exercise.ends_on, person__in=attendees
+        ).values_list("person_id", flat=True)
+    )
+    missing = [person for person in attendees if person.pk not in credited]
+    if not missing:
         return
     if exercise.session is None:
         session = Session(
             agency=exercise.agency, course=exercise.course, starts_on=exercise.starts_on,
-            ends_on=exercise.ends_on, hours=exercise.hours, location=exercise.where,
+            ends_on=exercise.ends_on, hours=exercise.hours, location=exercise.where[:200],
             school=exercise.school, instructor=f"Exercise: {exercise.title}"[:200],
         )  # fmt: skip
-        exercise.session = session_record(session=session, attendees=attendees, by=by)
+        exercise.session = session_record(session=session, attendees=missing, by=by)
         exercise.save(update_fields=["session"])
         return
-    have = set(exercise.session.completions.values_list("person_id", flat=True))
-    for person in attendees:
-        if person.pk not in have:
-            completion_add(completion=Completion(
-                person=person, course=exercise.course, session=exercise.session,
-                completed_on=exercise.ends_on, hours=exercise.hours,
-            ), by=by)  # fmt: skip
+    for person in missing:
+        completion = Completion(
+            person=person, course=exercise.course, session=exercise.session,
+            completed_on=exercise.ends_on, hours=exercise.hours,
+        )  # fmt: skip
+        completion_add(completion=completion, by=by)
 
 
 @transaction.atomic

@@ -15,6 +15,7 @@ from exercises.models import ActionEvent, CorrectiveAction, Exercise, Organizati
 from exercises.services import action_advance, action_save, exercise_save
 from tests.helpers import (
     SHIPPED_CATALOG,
+    completion,
     corrective_action,
     exercise,
     finding,
@@ -150,3 +151,14 @@ def test_the_summary_counts_recent_exercises_and_overdue_actions(agency, lead, c
     assert figures_["exercises"] == 1
     assert figures_["by_type"] == [{"type": "Drill", "count": 1}]
     assert figures_["actions"] | {} == {"total": 1, "open": 1, "overdue": 1, "verified": 0}
+
+
+def test_an_attendee_already_credited_that_day_is_not_credited_twice(agency, lead, catalog_version):
+    course = shipped_courses()["active-attack-scenario"]
+    ana, ben = person(agency, "1"), person(agency, "2")
+    completion(ana, course, date(2026, 3, 2))
+
+    exercise(agency, lead, course=course, attendees=[ana, ben])
+
+    assert Completion.objects.filter(person=ana, course=course).count() == 1
+    assert Completion.objects.filter(person=ben, course=course).count() == 1

@@ -8,6 +8,7 @@ from django.db import transaction
 from accounts.models import Agency, Membership, Role, School, User
 from checklists.catalog.models import CatalogVersion
 from demo.assessments import demo_assessments
+from demo.exercises import demo_exercises
 from demo.training import demo_training
 
 DEMO_PASSWORD = "harbor-demo-2026"  # noqa: S105 — printed for the demo, never used in production
@@ -113,6 +114,9 @@ class Command(BaseCommand):
                 "Demo assessments: 2025 (signed off; the task worker produces its signed reports) "
                 "and 2026 (in progress)."
             )
+        chief = User.objects.get(email=DEMO[0].people[0].email)
+        if added := demo_exercises(harbor, by=coordinator, verifier=chief):
+            self.stdout.write(f"Demo exercises: {added} exercises with reviews and their plan.")
         self.stdout.write(
             f"Demo data: {created} records created." if created else "Demo data: up to date."
         )
