@@ -18,4 +18,5 @@ class ExercisesConfig(AppConfig):
 
         extensions.register_computed_answers(figures.computed_answers)
         extensions.register_dashboard_panel(figures.dashboard_panel)
+        extensions.register_item_panel(figures.item_panel)
         extensions.register_snapshot_section("exercises", figures.snapshot_section)

@@ -84,3 +84,19 @@ def snapshot_section(agency: Agency, *, today: date) -> tuple[dict, dict] | None
     if figures is None:
         return None
     return figures, figures
+
+
+def item_panel(agency: Agency, item_code: str) -> Panel | None:
+    """An item's exercises and its open corrective actions, by the item's stable code."""
+    exercises = list(
+        Exercise.objects.of(agency).filter(items__code=item_code).select_related("agency")
+        .order_by("-starts_on")[:5]
+    )  # fmt: skip
+    actions = list(
+        CorrectiveAction.objects.of(agency).unresolved().filter(items__code=item_code)
+        .select_related("exercise__agency", "owner", "organization").distinct()
+    )  # fmt: skip
+    if not exercises and not actions:
+        return None
+    context = {"agency": agency, "exercises": exercises, "actions": actions}
+    return Panel("exercises/includes/item_panel.html", context)

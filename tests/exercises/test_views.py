@@ -172,3 +172,21 @@ def test_the_dashboard_shows_exercises_and_open_actions(
     assert "Exercises and corrective actions" in page.text
     assert "1 overdue" in page.text
     assert action.is_overdue
+
+
+def test_the_item_page_lists_its_exercises_and_open_actions(
+    client_for, agency, lead, viewer, assessment
+):
+    ler19 = Item.objects.get(catalog_version=assessment.catalog_version, code="LER-19")
+    drill = exercise(agency, lead, items=[ler19], title="Radio drill")
+    action = corrective_action(drill, lead, items=[ler19], description="Issue radios")
+    response = assessment.responses.filter(item__code="LER-19").first()
+    page = url("response_detail", agency, response.pk)
+
+    before = client_for(viewer).get(page).text
+    action_advance(action=action, status="done", by=lead)
+    after = client_for(viewer).get(page).text
+
+    assert "Radio drill" in before and "Issue radios" in before
+    assert "1 open corrective action" in before
+    assert "Issue radios" not in after and "No open corrective actions" in after
