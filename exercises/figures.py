@@ -96,7 +96,11 @@ def item_panel(agency: Agency, item_code: str) -> Panel | None:
         CorrectiveAction.objects.of(agency).unresolved().filter(items__code=item_code)
         .select_related("exercise__agency", "owner", "organization").distinct()
     )  # fmt: skip
-    if not exercises and not actions:
+    closed = (
+        CorrectiveAction.objects.of(agency).exclude(status__in=CorrectiveAction.OPEN_STATUSES)
+        .filter(items__code=item_code).distinct().count()
+    )  # fmt: skip
+    if not exercises and not actions and not closed:
         return None
-    context = {"agency": agency, "exercises": exercises, "actions": actions}
+    context = {"agency": agency, "exercises": exercises, "actions": actions, "closed": closed}
     return Panel("exercises/includes/item_panel.html", context)
