@@ -19,4 +19,5 @@ class ExercisesConfig(AppConfig):
         extensions.register_computed_answers(figures.computed_answers)
         extensions.register_dashboard_panel(figures.dashboard_panel)
         extensions.register_item_panel(figures.item_panel)
+        extensions.register_response_check(figures.in_place_check)
         extensions.register_snapshot_section("exercises", figures.snapshot_section)

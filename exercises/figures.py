@@ -104,3 +104,18 @@ def item_panel(agency: Agency, item_code: str) -> Panel | None:
         return None
     context = {"agency": agency, "exercises": exercises, "actions": actions, "closed": closed}
     return Panel("exercises/includes/item_panel.html", context)
+
+
+def in_place_check(response) -> dict[str, str]:
+    """An item marked in place while corrective actions on it are open needs a note saying why
+    they don't contradict it."""
+    if response.status != "in_place" or response.notes.strip():
+        return {}
+    actions = CorrectiveAction.objects.of(response.assessment.agency).unresolved()
+    actions = actions.filter(items__code=response.item.code)
+    if response.school_id:
+        actions = actions.filter(Q(schools=None) | Q(schools=response.school_id))
+    if n := actions.distinct().count():
+        return {"notes": f"{n} corrective action{'s are' if n > 1 else ' is'} still open on this "
+                "item: say in the notes why it is in place all the same."}  # fmt: skip
+    return {}

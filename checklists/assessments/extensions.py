@@ -41,6 +41,8 @@ _answer_providers: list[AnswersProvider] = []
 _panel_providers: list[Callable[[Agency], Panel | None]] = []
 # provider(agency, item code) -> a panel on the item's page, or None
 _item_panel_providers: list[Callable[[Agency, str], Panel | None]] = []
+# provider(response) -> {field: message} for a response that must not be saved as it is
+_response_checks: list[Callable[..., dict[str, str]]] = []
 # name -> provider(agency, *, today) -> (full section, public section) or None
 _snapshot_providers: dict[str, Callable[..., tuple[dict, dict] | None]] = {}
 
@@ -58,6 +60,19 @@ def register_dashboard_panel(provider: Callable[[Agency], Panel | None]) -> None
 def register_item_panel(provider: Callable[[Agency, str], Panel | None]) -> None:
     if provider not in _item_panel_providers:
         _item_panel_providers.append(provider)
+
+
+def register_response_check(provider: Callable[..., dict[str, str]]) -> None:
+    if provider not in _response_checks:
+        _response_checks.append(provider)
+
+
+def response_problems(response) -> dict[str, str]:
+    """What the registered checks find wrong with a response about to be saved."""
+    problems = {}
+    for provider in _response_checks:
+        problems |= provider(response)
+    return problems
 
 
 def register_snapshot_section(name: str, provider: Callable[..., tuple[dict, dict] | None]):

@@ -16,6 +16,7 @@ from simple_history.utils import bulk_create_with_history
 from accounts import services as accounts_services
 from accounts.audit import record
 from accounts.models import Agency, AuditEvent, Membership, School, User
+from checklists.assessments import extensions
 from checklists.assessments.evidence import attachment_add
 from checklists.assessments.models import Assessment, Attachment, Response
 from checklists.catalog.models import CatalogVersion, Item
@@ -220,6 +221,8 @@ def response_update(
         current.carried_over = False
     _check_owner(current.assessment.agency, owner)
     _check_evidence(current, pending_keys={key for key, _ in files})
+    if problems := extensions.response_problems(current):
+        raise ValidationError(problems)
     for prompt_key, upload in files:
         attachment_add(response=current, upload=upload, prompt_key=prompt_key, by=by)
     current.version += 1

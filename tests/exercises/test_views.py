@@ -13,7 +13,16 @@ from checklists.catalog.models import Item
 from exercises.models import CorrectiveAction, Exercise
 from exercises.services import action_advance
 from tests.factories import SchoolFactory
-from tests.helpers import corrective_action, exercise, finding, person, url
+from tests.helpers import (
+    corrective_action,
+    exercise,
+    finding,
+    person,
+    required_answers,
+    response_for,
+    response_post,
+    url,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -192,3 +201,25 @@ def test_the_item_page_lists_its_exercises_and_open_actions(
     assert "Issue radios" in before
     assert "Issue radios" not in after
     assert "No open corrective actions" in after
+
+
+def test_in_place_with_open_actions_asks_for_a_note(client_for, agency, lead, school, assessment):
+    ler19 = Item.objects.get(catalog_version=assessment.catalog_version, code="LER-19")
+    corrective_action(exercise(agency, lead), lead, items=[ler19])
+    response = response_for(assessment, "LER-19", school=school)
+    answers = {
+        f"answer_{k}": "yes" if v is True else v for k, v in required_answers(response).items()
+    }
+    post = response_post(response, status="in_place", **answers)
+    client = client_for(lead)
+
+    refused = client.post(url("response_detail", agency, response.pk), post)
+    saved = client.post(url("response_detail", agency, response.pk),
+                        post | {"notes": "Cameras tested; the radio action is separate."})  # fmt: skip
+
+    assert "still open on this item" in str(refused.context["form"].errors), refused.context[
+        "form"
+    ].errors
+    assert saved.status_code == 302
+    response.refresh_from_db()
+    assert response.status == "in_place"
