@@ -29,5 +29,8 @@ def reads_records(user, agency: Agency | None) -> bool:
 
 
 rules.add_perm("training.view_summary", is_member)
+# The main navigation's link: asked on every page, so it reads no roles (a viewer who holds the
+# coordinator role reaches the records from the dashboard's summary instead).
+rules.add_perm("training.see_nav_link", reads_records)
 rules.add_perm("training.view_records", reads_records | is_training_coordinator)
 rules.add_perm("training.change_records", is_lead | is_training_coordinator)

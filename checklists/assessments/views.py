@@ -188,7 +188,12 @@ def response_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     can_edit = request.user.has_perm("checklists.change_response", response)
     if request.method == "POST" and not can_edit:
         raise PermissionDenied
-    computed = extensions.computed_answers(agency, item_code=response.item.code)
+    # Live figures while the assessment is a draft; once frozen, the answers stored at the time.
+    computed = (
+        extensions.computed_answers(agency, item_code=response.item.code)
+        if response.assessment.is_editable
+        else {}
+    )
     form = ResponseForm(
         request.POST or None, request.FILES or None, response=response, computed=computed
     )

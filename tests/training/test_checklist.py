@@ -112,3 +112,16 @@ def test_the_full_report_prints_the_training_section_without_names(
     assert "<h2>Training</h2>" in html
     assert "Active personnel by unit" in html
     assert "Officer Number" not in html
+
+
+def test_a_signed_off_assessment_shows_the_figure_it_was_signed_with(
+    client_for, lead, complete_assessment, records, courses
+):
+    sign(complete_assessment, lead)
+    completion(records[2], courses["sord"], timezone.localdate())  # trained after sign-off
+    response = response_for(complete_assessment, "LER-02")
+
+    page = client_for(lead).get(response.get_absolute_url()).content.decode()
+
+    assert response.answers.get("officers_trained") != "3"
+    assert "From training records" not in page

@@ -217,6 +217,7 @@ def test_the_dashboard_shows_viewers_the_shares_but_no_names(
     assert "50%" in page
     assert "Avery Current" not in page
     assert "Blair Never" not in page
+    assert url("training_matrix", agency) not in page  # no link to the names they cannot read
 
 
 def test_the_matrix_export_gives_each_persons_status(
