@@ -417,6 +417,8 @@ class AuditEvent(models.Model):
         TRAINING_RECORDED = "training_recorded", "Training records changed"
         TRAINING_IMPORTED = "training_imported", "Training records imported"
         CERTIFICATE_DOWNLOADED = "certificate_downloaded", "Training certificate downloaded"
+        EXERCISE_RECORDED = "exercise_recorded", "Exercise records changed"
+        CORRECTIVE_ACTION_CHANGED = "corrective_action_changed", "Corrective action changed"
 
     at = models.DateTimeField("when", default=timezone.now, db_index=True)
     # Sign-ins of people outside any agency (an unknown address) belong to no agency's log.

@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     # Training records (issue 14); django-import-export parses and dry-runs its CSV imports.
     "import_export",
     "training",
+    "exercises",
     "demo",
 ]
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("checklists.urls")),
     path("", include("notifications.urls")),
     path("", include("training.urls")),
+    path("", include("exercises.urls")),
     path("admin/", admin.site.urls),
     # For load balancers and monitoring: public, no agency data (config/views.py).
     path("healthz", views.healthz, name="healthz"),

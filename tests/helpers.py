@@ -28,6 +28,7 @@ from urllib.parse import quote
 import pytest
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.urls import resolve, reverse
 from django.utils.html import escape
@@ -49,6 +50,8 @@ from checklists.catalog.reader import CatalogError, read_catalog
 from checklists.models import DraftReport, Report, Response, SignOff
 from checklists.signoff.rendering import draft_render, report_render
 from checklists.signoff.services import assessment_sign_off, assessment_submit
+from exercises import services as exercise_services
+from exercises.models import CorrectiveAction, Exercise, Observation, Organization
 from training.models import Completion, Course, Import, Person, Requirement, Session
 from training.services import courses_load
 
@@ -578,4 +581,52 @@ def training_objects(agency, lead) -> dict:
         "import": Import.objects.create(
             agency=agency, kind="completions", file_name="empty.csv", content=header, sha256="0"
         ),
+    }
+
+
+def exercise(agency, by, *, items=(), attendees=(), objectives=("Contain the threat",), **fields):
+    """An exercise recorded through its service: a drill held last month unless told otherwise."""
+    fields = {
+        "title": "Arrival drill", "kind": Exercise.Kind.DRILL,
+        "starts_on": date(2026, 3, 2), "ends_on": date(2026, 3, 2),
+        "catalog_version": CatalogVersion.objects.order_by("-pk").first(),
+    } | fields  # fmt: skip
+    return exercise_services.exercise_save(
+        exercise=Exercise(agency=agency, **fields), objectives=list(objectives), items=items,
+        attendees=attendees, by=by,
+    )  # fmt: skip
+
+
+def finding(exercise_: Exercise, by, text: str = "Radio traffic overlapped", kind="improvement"):
+    return exercise_services.observation_add(
+        observation=Observation(objective=exercise_.objectives.first(), kind=kind, text=text), by=by
+    )
+
+
+def corrective_action(exercise_: Exercise, by, *, items=(), schools=(), **fields):
+    fields = {
+        "description": "Give the school a radio on the agency's channel",
+        "starts_on": exercise_.ends_on, "due_on": date(2026, 9, 1),
+    } | fields  # fmt: skip
+    if "owner" not in fields and "organization" not in fields:
+        fields["organization"] = Organization.objects.get_or_create(
+            agency=exercise_.agency, name="Patrol division", defaults={"kind": "own_unit"}
+        )[0]
+    return exercise_services.action_save(
+        action=CorrectiveAction(exercise=exercise_, **fields), items=items, schools=schools, by=by
+    )
+
+
+def exercise_objects(agency, lead, school) -> dict:
+    """One of each exercise record, for the access table: an exercise at the SRO's school."""
+    served = agency.schools.filter(memberships__access="sro").first()
+    drill = exercise(agency, lead, school=served or school)
+    finding(drill, lead)
+    attachment = exercise_services.attachment_add(
+        exercise=drill, upload=SimpleUploadedFile("sign-in.pdf", PDF_BYTES), by=lead
+    )
+    return {
+        "exercise": drill,
+        "exercise_attachment": attachment,
+        "corrective_action": corrective_action(drill, lead),
     }

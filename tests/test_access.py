@@ -31,11 +31,20 @@ from checklists.models import (
     ReviewComment,
     SignOff,
 )
+from exercises.models import (
+    ActionEvent,
+    CorrectiveAction,
+    Exercise,
+    Observation,
+    Organization,
+    Review,
+    ReviewAttachment,
+)
 from notifications.models import Kind, Notification
 from notifications.services import preference_of
 from notifications.unsubscribe import token_for
 from tests.factories import SchoolFactory
-from tests.helpers import PDF_BYTES, PNG_BYTES, training_objects
+from tests.helpers import PDF_BYTES, PNG_BYTES, exercise_objects, training_objects
 from training.models import Completion, Course, Import, Person, Requirement, Session
 
 PUBLIC, LOGIN, AGENCY = "public", "login", "agency"
@@ -145,6 +154,21 @@ URLS = {
     "training_import_create": (AGENCY, _slug),
     "training_import": (AGENCY, lambda o: _slug(o) | {"pk": o["import"].pk}),
     "training_import_template": (AGENCY, lambda o: _slug(o) | {"kind": "completions"}),
+    # Exercises and corrective actions (issue 15).
+    "exercise_list": (AGENCY, _slug),
+    "exercise_create": (AGENCY, _slug),
+    "exercise_detail": (AGENCY, lambda o: _slug(o) | {"pk": o["exercise"].pk}),
+    "exercise_edit": (AGENCY, lambda o: _slug(o) | {"pk": o["exercise"].pk}),
+    "exercise_review": (AGENCY, lambda o: _slug(o) | {"pk": o["exercise"].pk}),
+    "exercise_finding_create": (AGENCY, lambda o: _slug(o) | {"pk": o["exercise"].pk}),
+    "exercise_attachment_create": (AGENCY, lambda o: _slug(o) | {"pk": o["exercise"].pk}),
+    "exercise_attachment": (AGENCY, lambda o: _slug(o) | {"pk": o["exercise_attachment"].pk}),
+    "corrective_action_create": (AGENCY, lambda o: _slug(o) | {"pk": o["exercise"].pk}),
+    "corrective_action": (AGENCY, lambda o: _slug(o) | {"pk": o["corrective_action"].pk}),
+    "corrective_action_edit": (AGENCY, lambda o: _slug(o) | {"pk": o["corrective_action"].pk}),
+    "corrective_action_advance": (AGENCY, lambda o: _slug(o) | {"pk": o["corrective_action"].pk}),
+    "improvement_plan": (AGENCY, _slug),
+    "organization_list": (AGENCY, _slug),
 }
 OBJECT_URLS = {
     "school_edit", "people_edit", "people_remove", "people_invitation_revoke", "people_unlock",
@@ -156,6 +180,9 @@ OBJECT_URLS = {
     "draft_detail", "draft_download", "report_download", "report_retry",
     "training_person", "training_person_edit", "training_session", "training_certificate",
     "training_course_edit", "training_requirement_edit", "training_import",
+    "exercise_detail", "exercise_edit", "exercise_review", "exercise_finding_create",
+    "exercise_attachment_create", "exercise_attachment", "corrective_action_create",
+    "corrective_action", "corrective_action_edit", "corrective_action_advance",
 }  # fmt: skip
 
 # What each person gets at each URL, by GET and by POST (a POST with no data: a form answers with
@@ -260,6 +287,22 @@ STATUSES = {
     "training_import_create": (AGENCY, "200 403 403 403 403 404 login", "200 403 403 403 403 404 login"),
     "training_import": (AGENCY, "200 403 403 403 403 404 login", "302 403 403 403 403 404 login"),
     "training_import_template": (AGENCY, "200 200 200 403 403 404 login", "405 405 405 405 405 405 login"),
+    # Exercises: every member reads; leads and editors record and keep the plan; an SRO records
+    # exercises at their schools (the table's exercise is at the SRO's school).
+    "exercise_list": (AGENCY, "200 200 200 200 403 404 login", "405 405 405 405 405 405 login"),
+    "exercise_create": (AGENCY, "200 200 200 403 403 404 login", "200 200 200 403 403 404 login"),
+    "exercise_detail": (AGENCY, "200 200 200 200 403 404 login", "405 405 405 405 405 405 login"),
+    "exercise_edit": (AGENCY, "200 200 200 403 403 404 login", "200 200 200 403 403 404 login"),
+    "exercise_review": (AGENCY, "200 200 200 403 403 404 login", "200 200 200 403 403 404 login"),
+    "exercise_finding_create": (AGENCY, "200 200 200 403 403 404 login", "200 200 200 403 403 404 login"),
+    "exercise_attachment_create": (AGENCY, "200 200 200 403 403 404 login", "200 200 200 403 403 404 login"),
+    "exercise_attachment": (AGENCY, "200 200 200 200 403 404 login", "405 405 405 405 405 405 login"),
+    "corrective_action_create": (AGENCY, "200 200 403 403 403 404 login", "200 200 403 403 403 404 login"),
+    "corrective_action": (AGENCY, "200 200 200 200 403 404 login", "405 405 405 405 405 405 login"),
+    "corrective_action_edit": (AGENCY, "200 200 403 403 403 404 login", "200 200 403 403 403 404 login"),
+    "corrective_action_advance": (AGENCY, "405 405 405 405 405 405 login", "400 400 403 403 403 404 login"),
+    "improvement_plan": (AGENCY, "200 200 200 200 403 404 login", "405 405 405 405 405 405 login"),
+    "organization_list": (AGENCY, "200 200 200 200 403 404 login", "200 200 403 403 403 404 login"),
 }  # fmt: skip
 
 
@@ -318,6 +361,7 @@ def objects_of(agency, lead) -> dict:
         "calendar_token": preference_of(lead).calendar_token,
         "unsubscribe_token": token_for(user_id=lead.pk, kind=Kind.DIGEST),
         **training_objects(agency, lead),
+        **exercise_objects(agency, lead, school),
         "invitation": Invitation.objects.create(
             agency=agency,
             email="someone@agency.example",
@@ -328,7 +372,7 @@ def objects_of(agency, lead) -> dict:
 
 
 @pytest.fixture
-def ours(agency, lead, catalog_version):
+def ours(agency, lead, sro, catalog_version):  # the SRO first: the exercise is at their school
     return objects_of(agency, lead)
 
 
@@ -353,6 +397,13 @@ WATCHED = [
     Course,
     Requirement,
     Import,
+    Organization,
+    Exercise,
+    Observation,
+    Review,
+    ReviewAttachment,
+    CorrectiveAction,
+    ActionEvent,
 ]
 
 

@@ -1,8 +1,8 @@
 """Where apps above checklists plug in, so that checklists never imports them.
 
 An app registers its providers from its `AppConfig.ready()` (training does): answers to evidence
-prompts computed from its records, a panel on the dashboard, and a section of the snapshot that
-a sign-off freezes. With nothing registered, the checklist works as before: people type answers.
+prompts computed from its records, a panel on the dashboard and on an item's page, and a section
+of the snapshot that a sign-off freezes. With nothing registered, the checklist works as before: people type answers.
 """
 
 from __future__ import annotations
@@ -39,6 +39,10 @@ class Panel:
 AnswersProvider = Callable[..., dict[tuple[str, str], ComputedAnswer]]
 _answer_providers: list[AnswersProvider] = []
 _panel_providers: list[Callable[[Agency], Panel | None]] = []
+# provider(agency, item code) -> a panel on the item's page, or None
+_item_panel_providers: list[Callable[[Agency, str], Panel | None]] = []
+# provider(response) -> {field: message} for a response that must not be saved as it is
+_response_checks: list[Callable[..., dict[str, str]]] = []
 # name -> provider(agency, *, today) -> (full section, public section) or None
 _snapshot_providers: dict[str, Callable[..., tuple[dict, dict] | None]] = {}
 
@@ -51,6 +55,24 @@ def register_computed_answers(provider: AnswersProvider) -> None:
 def register_dashboard_panel(provider: Callable[[Agency], Panel | None]) -> None:
     if provider not in _panel_providers:
         _panel_providers.append(provider)
+
+
+def register_item_panel(provider: Callable[[Agency, str], Panel | None]) -> None:
+    if provider not in _item_panel_providers:
+        _item_panel_providers.append(provider)
+
+
+def register_response_check(provider: Callable[..., dict[str, str]]) -> None:
+    if provider not in _response_checks:
+        _response_checks.append(provider)
+
+
+def response_problems(response) -> dict[str, str]:
+    """What the registered checks find wrong with a response about to be saved."""
+    problems = {}
+    for provider in _response_checks:
+        problems |= provider(response)
+    return problems
 
 
 def register_snapshot_section(name: str, provider: Callable[..., tuple[dict, dict] | None]):
@@ -70,6 +92,10 @@ def computed_answers(
 
 def dashboard_panels(agency: Agency) -> list[Panel]:
     return [panel for provider in _panel_providers if (panel := provider(agency))]
+
+
+def item_panels(agency: Agency, item_code: str) -> list[Panel]:
+    return [panel for provider in _item_panel_providers if (panel := provider(agency, item_code))]
 
 
 def snapshot_sections(agency: Agency, *, today: date) -> dict[str, tuple[dict, dict]]:

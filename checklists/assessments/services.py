@@ -16,6 +16,7 @@ from simple_history.utils import bulk_create_with_history
 from accounts import services as accounts_services
 from accounts.audit import record
 from accounts.models import Agency, AuditEvent, Membership, School, User
+from checklists.assessments import extensions
 from checklists.assessments.evidence import attachment_add, pending_attach, pending_discard
 from checklists.assessments.models import (
     Assessment,
@@ -286,6 +287,8 @@ def response_update(
     keys = {key for key, _ in files} | {p.prompt_key for p in pending}
     if errors := current.rule_errors(pending_keys=keys):
         raise ValidationError(errors)
+    if problems := extensions.response_problems(current):
+        raise ValidationError(problems)
     for prompt_key, upload in files:
         attachment_add(response=current, upload=upload, prompt_key=prompt_key, by=by)
     for kept in pending:

@@ -345,6 +345,7 @@ def response_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "can_edit": can_edit,
             "conflict": conflict,
             "computed": {key: answer for (_, key), answer in computed.items()},
+            "item_panels": extensions.item_panels(agency, response.item.code),
             "next": safe_next(request, response.assessment.get_absolute_url()),
         }
     )

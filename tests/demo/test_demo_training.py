@@ -31,7 +31,9 @@ def test_the_demo_checklist_shows_computed_training_figures(catalog_version):
     call_command("seed_demo", "--force", stdout=StringIO())
     harbor = Agency.objects.get(slug="harbor-city-pd")
 
-    computed = computed_answers(harbor)
+    computed = {
+        key: a for key, a in computed_answers(harbor).items() if a.source == "training records"
+    }
 
     assert {code for code, _ in computed} == {"LER-02", "LER-20", "LER-21", "LER-22", "LER-23"}
     assert all(answer.value not in (None, "0") for answer in computed.values())

@@ -9,6 +9,7 @@ from django.db import transaction
 from accounts.models import Agency, Membership, Role, School, User
 from checklists.catalog.models import CatalogVersion
 from demo.assessments import demo_assessments
+from demo.exercises import demo_exercises
 from demo.notifications import demo_notifications
 from demo.training import demo_training
 
@@ -131,6 +132,9 @@ class Command(BaseCommand):
                 "Demo assessments: 2025 (signed off; the task worker produces its signed reports) "
                 "and 2026 (in progress, three items just given to the training coordinator)."
             )
+        chief = User.objects.get(email=DEMO[0].people[0].email)
+        if added := demo_exercises(harbor, by=coordinator, verifier=chief):
+            self.stdout.write(f"Demo exercises: {added} exercises with reviews and their plan.")
         self.stdout.write(
             f"Demo data: {created} records created." if created else "Demo data: up to date."
         )

@@ -1,0 +1,1 @@
+"""Exercises and real incidents reviewed, their after-action reviews and the improvement plan."""

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class ExercisesConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "exercises"
+    verbose_name = "Exercises and corrective actions"
+    # The pages under each entry of the main navigation (accounts.templatetags.muster).
+    nav_pages = {"exercises": ("exercise_", "improvement_", "corrective_", "organization_")}
+
+    def ready(self) -> None:
+        # LER-18 and LER-26 computed from exercises, and the dashboard's exercise panel;
+        # checklists offers the plug-in points and never imports this app.
+        from checklists.assessments import extensions
+        from exercises import figures
+
+        extensions.register_computed_answers(figures.computed_answers)
+        extensions.register_dashboard_panel(figures.dashboard_panel)
+        extensions.register_item_panel(figures.item_panel)
+        extensions.register_response_check(figures.in_place_check)
+        extensions.register_snapshot_section("exercises", figures.snapshot_section)

@@ -1,0 +1,121 @@
+"""What exercises give the checklist: LER-18's and LER-26's computed answers, the dashboard's
+exercise panel and the report's section (counts only). Registered in `ExercisesConfig.ready`.
+
+An agency that records no exercises gets none of these, and types its answers as before.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from accounts.models import Agency
+from checklists.assessments.extensions import ComputedAnswer, Panel
+from exercises.models import CorrectiveAction, Exercise
+from training.models import add_months
+
+SOURCE = "exercise records"
+# (item code, date prompt, type prompt) -> which exercises count
+FIGURES = {
+    ("LER-18", "last_exercise", "exercise_type"): "with_schools",
+    ("LER-26", "last_joint_exercise", "exercise_type"): "with_fire_ems",
+}
+
+
+def _held(agency: Agency, today: date):
+    return (
+        Exercise.objects.of(agency).exclude(kind=Exercise.Kind.INCIDENT).filter(ends_on__lte=today)
+    )
+
+
+def computed_answers(agency: Agency, *, today: date, item_code: str | None = None) -> dict:
+    """{(item code, prompt key): ComputedAnswer}: the last such exercise's date and type."""
+    answers = {}
+    for (code, date_key, type_key), subset in FIGURES.items():
+        if item_code is not None and item_code != code:
+            continue
+        last = getattr(_held(agency, today), subset)().order_by("-ends_on", "-pk").first()
+        if last is None:
+            continue
+        answers[(code, date_key)] = ComputedAnswer(last.ends_on.isoformat(), today, SOURCE)
+        answers[(code, type_key)] = ComputedAnswer(last.get_kind_display(), today, SOURCE)
+    return answers
+
+
+def summary(agency: Agency, today: date) -> dict | None:
+    """Exercises in the last 24 months by type, with schools and with fire/EMS; the plan's
+    open and overdue actions. Four queries whatever the number of exercises."""
+    recent = _held(agency, today).since(add_months(today, -24))
+    by_kind = dict(recent.order_by().values_list("kind").annotate(n=Count("pk")))
+    actions = CorrectiveAction.objects.of(agency).aggregate(
+        total=Count("pk"),
+        open=Count("pk", filter=Q(status__in=CorrectiveAction.OPEN_STATUSES)),
+        overdue=Count("pk", filter=Q(status__in=CorrectiveAction.OPEN_STATUSES, due_on__lt=today)),
+        verified=Count("pk", filter=Q(status=CorrectiveAction.Status.VERIFIED)),
+    )
+    if not by_kind and not actions["total"] and not Exercise.objects.of(agency).exists():
+        return None
+    return {
+        "as_of": today.isoformat(),
+        "exercises": sum(by_kind.values()),
+        "by_type": [
+            {"type": label, "count": by_kind[value]}
+            for value, label in Exercise.Kind.choices
+            if by_kind.get(value)
+        ],
+        "with_schools": recent.with_schools().count(),
+        "with_fire_ems": recent.with_fire_ems().count(),
+        "actions": actions,
+    }
+
+
+def dashboard_panel(agency: Agency) -> Panel | None:
+    figures = summary(agency, timezone.localdate())
+    if figures is None:
+        return None
+    return Panel("exercises/includes/dashboard_panel.html", {"figures": figures, "agency": agency})
+
+
+def snapshot_section(agency: Agency, *, today: date) -> tuple[dict, dict] | None:
+    """The report's section: counts only, in the full edition and the public one alike."""
+    figures = summary(agency, today)
+    if figures is None:
+        return None
+    return figures, figures
+
+
+def item_panel(agency: Agency, item_code: str) -> Panel | None:
+    """An item's exercises and its open corrective actions, by the item's stable code."""
+    exercises = list(
+        Exercise.objects.of(agency).filter(items__code=item_code).select_related("agency")
+        .order_by("-starts_on")[:5]
+    )  # fmt: skip
+    actions = list(
+        CorrectiveAction.objects.of(agency).unresolved().filter(items__code=item_code)
+        .select_related("exercise__agency", "owner", "organization").distinct()
+    )  # fmt: skip
+    closed = (
+        CorrectiveAction.objects.of(agency).exclude(status__in=CorrectiveAction.OPEN_STATUSES)
+        .filter(items__code=item_code).distinct().count()
+    )  # fmt: skip
+    if not exercises and not actions and not closed:
+        return None
+    context = {"agency": agency, "exercises": exercises, "actions": actions, "closed": closed}
+    return Panel("exercises/includes/item_panel.html", context)
+
+
+def in_place_check(response) -> dict[str, str]:
+    """An item marked in place while corrective actions on it are open needs a note saying why
+    they don't contradict it."""
+    if response.status != "in_place" or response.notes.strip():
+        return {}
+    actions = CorrectiveAction.objects.of(response.assessment.agency).unresolved()
+    actions = actions.filter(items__code=response.item.code)
+    if response.school_id:
+        actions = actions.filter(Q(schools=None) | Q(schools=response.school_id))
+    if n := actions.distinct().count():
+        return {"notes": f"{n} corrective action{'s are' if n > 1 else ' is'} still open on this "
+                "item: say in the notes why it is in place all the same."}  # fmt: skip
+    return {}

@@ -1,0 +1,261 @@
+"""Exercise operations: each checks with `full_clean()`, writes in one transaction and records its
+audit event. Nothing is half-saved: an exercise with one bad item or attendee saves nothing."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from typing import IO
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+
+from accounts.audit import record
+from accounts.models import Agency, AuditEvent, School, User
+from checklists.assessments.evidence import _sanitized_name, evidence_check, stored_file_open
+from checklists.catalog.models import Item
+from exercises.models import (
+    ActionEvent,
+    CorrectiveAction,
+    Exercise,
+    Objective,
+    Observation,
+    Organization,
+    Review,
+    ReviewAttachment,
+)
+from training.models import Completion, Person, Session
+from training.services import completion_add, session_record
+
+
+def _record(agency: Agency, by: User | None, target, summary: str, **details) -> None:
+    action = AuditEvent.Action.EXERCISE_RECORDED
+    record(action, agency=agency, actor=by, target=target, summary=summary, **details)
+
+
+def _check_items(items: list[Item], version_id: int, field: str = "items") -> None:
+    if any(item.catalog_version_id != version_id for item in items):
+        raise ValidationError({field: "Choose items of the exercise's catalog version."})
+
+
+def _check_schools(schools: Iterable[School], agency: Agency, field: str = "schools") -> None:
+    if any(school.agency_id != agency.pk for school in schools):
+        raise ValidationError({field: "Choose among the agency's schools."})
+
+
+@transaction.atomic
+def organization_save(*, organization: Organization, by: User) -> Organization:
+    organization.full_clean()
+    organization.save()
+    _record(organization.agency, by, organization, f"Saved the organization {organization.name}")
+    return organization
+
+
+def _objectives_set(exercise: Exercise, lines: list[str]) -> None:
+    """Keep objectives by their text; drop the ones gone unless a finding rests on them."""
+    existing = {o.text: o for o in exercise.objectives.all()}
+    for order, text in enumerate(lines):
+        objective = existing.pop(text, None) or Objective(exercise=exercise, text=text)
+        objective.order = order
+        objective.full_clean()
+        objective.save()
+    for objective in existing.values():
+        if objective.observations.exists():
+            raise ValidationError(
+                {"objectives": f"“{objective.text}” has findings recorded: keep it."}
+            )
+        objective.delete()
+
+
+@transaction.atomic
+def exercise_save(
+    *,
+    exercise: Exercise,
+    objectives: list[str],
+    items: Iterable[Item] = (),
+    organizations: Iterable[Organization] = (),
+    attendees: Iterable[Person] = (),
+    by: User,
+) -> Exercise:
+    """Add or change an exercise; attendance of a course-linked exercise records the training."""
+    items, organizations, attendees = list(items), list(organizations), list(attendees)
+    is_new = exercise.pk is None
+    if is_new:
+        exercise.created_by = by
+    exercise.full_clean()
+    _check_items(items, exercise.catalog_version_id)
+    if any(o.agency_id != exercise.agency_id for o in organizations):
+        raise ValidationError({"organizations": "Choose among the agency's organizations."})
+    if any(p.agency_id != exercise.agency_id for p in attendees):
+        raise ValidationError({"attendees": "Choose among the agency's people."})
+    if attendees and not exercise.is_held:
+        raise ValidationError({"attendees": "Attendance is recorded once the exercise is held."})
+    exercise.save()
+    _objectives_set(exercise, objectives)
+    exercise.items.set(items)
+    exercise.organizations.set(organizations)
+    exercise.attendees.set(attendees)
+    _training_record(exercise, attendees, by)
+    verb = "Recorded" if is_new else "Changed"
+    _record(exercise.agency, by, exercise, f"{verb} the exercise {exercise.title}")
+    return exercise
+
+
+def _training_record(exercise: Exercise, attendees: list[Person], by: User) -> None:
+    """The matching completions, once: whoever already has the course on that day keeps theirs
+    (it is this exercise, recorded in training); the others get one in the exercise's session."""
+    if not exercise.course_id or not attendees:
+        return
+    credited = set(
+        Completion.objects.filter(
+            course=exercise.course, completed_on=exercise.ends_on, person__in=attendees
+        ).values_list("person_id", flat=True)
+    )
+    missing = [person for person in attendees if person.pk not in credited]
+    if not missing:
+        return
+    if exercise.session is None:
+        session = Session(
+            agency=exercise.agency, course=exercise.course, starts_on=exercise.starts_on,
+            ends_on=exercise.ends_on, hours=exercise.hours, location=exercise.where[:200],
+            school=exercise.school, instructor=f"Exercise: {exercise.title}"[:200],
+        )  # fmt: skip
+        exercise.session = session_record(session=session, attendees=missing, by=by)
+        exercise.save(update_fields=["session"])
+        return
+    for person in missing:
+        completion = Completion(
+            person=person, course=exercise.course, session=exercise.session,
+            completed_on=exercise.ends_on, hours=exercise.hours,
+        )  # fmt: skip
+        completion_add(completion=completion, by=by)
+
+
+@transaction.atomic
+def review_save(*, review: Review, by: User) -> Review:
+    review.full_clean()
+    review.save()
+    _record(review.exercise.agency, by, review.exercise, f"Saved the review of {review.exercise}")
+    return review
+
+
+@transaction.atomic
+def observation_add(*, observation: Observation, by: User) -> Observation:
+    """A strength or an area for improvement under one of the exercise's objectives."""
+    observation.recorded_by = by
+    observation.full_clean()
+    observation.save()
+    exercise = observation.objective.exercise
+    kind = observation.get_kind_display().lower()
+    _record(exercise.agency, by, exercise, f"Recorded a {kind} for {exercise}")
+    return observation
+
+
+@transaction.atomic
+def attachment_add(*, exercise: Exercise, upload: UploadedFile, by: User) -> ReviewAttachment:
+    """A file checked by its content like evidence, stored under a clean name with its SHA-256."""
+    try:
+        evidence_check(upload)
+    except ValidationError as error:
+        raise ValidationError({"file": error.messages}) from error
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    name = _sanitized_name(upload.name)
+    attachment = ReviewAttachment(
+        exercise=exercise, name=name, sha256=digest.hexdigest(), size=upload.size, uploaded_by=by
+    )
+    attachment.file.save(name, upload, save=False)
+    attachment.save()
+    _record(
+        exercise.agency, by, exercise, f"Attached {name} to {exercise}", sha256=attachment.sha256
+    )
+    return attachment
+
+
+def attachment_open(*, attachment: ReviewAttachment, by: User) -> IO[bytes]:
+    handle = stored_file_open(attachment.file)
+    record(
+        AuditEvent.Action.EVIDENCE_DOWNLOADED, agency=attachment.exercise.agency, actor=by,
+        target=attachment, summary=f"Downloaded {attachment.name}", sha256=attachment.sha256,
+    )  # fmt: skip
+    return handle
+
+
+def _action_record(action: CorrectiveAction, by: User, summary: str) -> None:
+    record(
+        AuditEvent.Action.CORRECTIVE_ACTION_CHANGED, agency=action.exercise.agency, actor=by,
+        target=action, summary=summary, status=action.status,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def action_save(
+    *,
+    action: CorrectiveAction,
+    items: Iterable[Item] = (),
+    schools: Iterable[School] = (),
+    by: User,
+) -> CorrectiveAction:
+    """Add or change a corrective action of the improvement plan."""
+    items, schools = list(items), list(schools)
+    is_new = action.pk is None
+    exercise = action.exercise
+    action.full_clean(exclude=["status", "done_by", "verified_by"])
+    _check_items(items, exercise.catalog_version_id)
+    _check_schools(schools, exercise.agency)
+    if action.observation_id and action.observation.objective.exercise_id != exercise.pk:
+        raise ValidationError({"observation": "Choose a finding of this exercise."})
+    for field, other in (("owner", action.owner), ("organization", action.organization)):
+        if other is not None and other.agency_id != exercise.agency_id:
+            raise ValidationError({field: "Choose among the agency's own."})
+    action.save()
+    action.items.set(items)
+    action.schools.set(schools)
+    if is_new:
+        ActionEvent.objects.create(action=action, status=action.status, by=by, note="Added")
+    _action_record(action, by, f"{'Added' if is_new else 'Changed'} the corrective action {action}")
+    return action
+
+
+@transaction.atomic
+def action_advance(
+    *,
+    action: CorrectiveAction,
+    status: str,
+    note: str = "",
+    evidence: UploadedFile | None = None,
+    by: User,
+) -> CorrectiveAction:
+    """One step of open → in progress → done → verified; verified by someone else, with a note."""
+    action = CorrectiveAction.objects.select_for_update().get(pk=action.pk)
+    if action.status not in CorrectiveAction.STEPS.get(status, ()):
+        raise ValidationError({"status": f"An action {action.get_status_display().lower()} "
+                               f"cannot become {CorrectiveAction.Status(status).label.lower()}."})  # fmt: skip
+    if status == CorrectiveAction.Status.VERIFIED:
+        if action.done_by_id == by.pk:
+            raise ValidationError(
+                {"status": "Someone other than the person who did the action verifies it."}
+            )
+        if not note.strip():
+            raise ValidationError({"note": "Say how you verified it."})
+        action.verified_by = by
+    if status == CorrectiveAction.Status.DONE:
+        action.done_by = by
+    proof = attachment_add(exercise=action.exercise, upload=evidence, by=by) if evidence else None
+    action.status = status
+    action.full_clean()
+    action.save(update_fields=["status", "done_by", "verified_by"])
+    ActionEvent.objects.create(action=action, status=status, note=note, evidence=proof, by=by)
+    _action_record(
+        action, by, f"Marked the corrective action {action} {action.get_status_display().lower()}"
+    )
+    return action
+
+
+def default_version(agency: Agency):
+    """The catalog version of the agency's latest assessment (the one its checklist uses)."""
+    latest = agency.assessments.order_by("-created_at", "-pk").first()
+    return latest.catalog_version if latest else None
