@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_demo_agency_has_reviewed_exercises_and_a_plan_in_every_state(catalog_version):
-    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", "--force", stdout=StringIO())
     harbor = Agency.objects.get(slug="harbor-city-pd")
     actions = CorrectiveAction.objects.of(harbor)
 
@@ -37,9 +37,9 @@ def test_the_demo_agency_has_reviewed_exercises_and_a_plan_in_every_state(catalo
 
 
 def test_seeding_again_adds_no_exercises(catalog_version):
-    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", "--force", stdout=StringIO())
     before = (Exercise.objects.count(), CorrectiveAction.objects.count())
 
-    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", "--force", stdout=StringIO())
 
     assert (Exercise.objects.count(), CorrectiveAction.objects.count()) == before
