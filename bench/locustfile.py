@@ -87,7 +87,10 @@ class Member(HttpUser):
                 # Someone saved the item first and the page says so: counted on its own line.
                 answer.request_meta["name"] = "save (conflict shown)"
                 answer.success()
-            elif 'id="progress" class="my-3" hx-swap-oob="true"' not in answer.text:
+            elif 'class="card response-row' not in answer.text or (
+                answer.headers.get("HX-Trigger") != "figures-changed"
+            ):
+                # The saved row, and the signal on which the page's figures fetch themselves.
                 answer.failure("the save answered neither the saved row nor the conflict")
         return None
 
