@@ -14,10 +14,13 @@ class ExercisesConfig(AppConfig):
         # LER-18 and LER-26 computed from exercises, and the dashboard's exercise panel;
         # checklists offers the plug-in points and never imports this app.
         from checklists.assessments import extensions
-        from exercises import figures
+        from exercises import digest, figures
+        from notifications import registry
 
         extensions.register_computed_answers(figures.computed_answers)
         extensions.register_dashboard_panel(figures.dashboard_panel)
         extensions.register_item_panel(figures.item_panel)
         extensions.register_response_check(figures.in_place_check)
         extensions.register_snapshot_section("exercises", figures.snapshot_section)
+        # The responsible person's actions due soon or overdue, in their digest.
+        registry.register_digest_source(digest.my_actions)
