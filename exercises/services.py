@@ -3,7 +3,6 @@ audit event. Nothing is half-saved: an exercise with one bad item or attendee sa
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from typing import IO
 
@@ -13,7 +12,7 @@ from django.db import transaction
 
 from accounts.audit import record
 from accounts.models import Agency, AuditEvent, School, User
-from checklists.assessments.evidence import _sanitized_name, evidence_check, stored_file_open
+from checklists.assessments.evidence import stored_file_open, upload_checked
 from checklists.catalog.models import Item
 from exercises.models import (
     ActionEvent,
@@ -156,16 +155,12 @@ def observation_add(*, observation: Observation, by: User) -> Observation:
 def attachment_add(*, exercise: Exercise, upload: UploadedFile, by: User) -> ReviewAttachment:
     """A file checked by its content like evidence, stored under a clean name with its SHA-256."""
     try:
-        evidence_check(upload)
+        checked = upload_checked(upload)
     except ValidationError as error:
         raise ValidationError({"file": error.messages}) from error
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    name = _sanitized_name(upload.name)
+    name = checked.name
     attachment = ReviewAttachment(
-        exercise=exercise, name=name, sha256=digest.hexdigest(), size=upload.size, uploaded_by=by
+        exercise=exercise, name=name, sha256=checked.sha256, size=checked.size, uploaded_by=by
     )
     attachment.file.save(name, upload, save=False)
     attachment.save()

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.audit import record
 from accounts.models import Agency, AuditEvent, User
-from checklists.assessments.evidence import _sanitized_name, evidence_check, stored_file_open
+from checklists.assessments.evidence import sanitized_name, stored_file_open, upload_checked
 from training import importer
 from training.data import read_courses
 from training.models import Completion, Course, Import, Person, Requirement, Session
@@ -137,16 +137,12 @@ def completion_add(
     completion.full_clean(exclude=["certificate"])
     if certificate is not None:
         try:
-            evidence_check(certificate)
+            checked = upload_checked(certificate)
         except ValidationError as error:
             raise ValidationError({"certificate": error.messages}) from error
-        digest = hashlib.sha256()
-        for chunk in certificate.chunks():
-            digest.update(chunk)
-        certificate.seek(0)
-        completion.certificate_name = _sanitized_name(certificate.name)
-        completion.certificate_sha256 = digest.hexdigest()
-        completion.certificate_size = certificate.size
+        completion.certificate_name = checked.name
+        completion.certificate_sha256 = checked.sha256
+        completion.certificate_size = checked.size
         completion.certificate.save(completion.certificate_name, certificate, save=False)
     completion.save()
     person = completion.person
@@ -183,7 +179,7 @@ def import_upload(*, agency: Agency, kind: str, upload: UploadedFile, by: User) 
     return Import.objects.create(
         agency=agency,
         kind=kind,
-        file_name=_sanitized_name(upload.name),
+        file_name=sanitized_name(upload.name),
         content=content,
         sha256=hashlib.sha256(raw).hexdigest(),
         uploaded_by=by,

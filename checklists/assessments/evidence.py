@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from pathlib import PurePath
 from typing import IO
 
@@ -60,24 +61,40 @@ def evidence_check(upload: UploadedFile) -> str:
     return ALLOWED_EVIDENCE[kind.extension]
 
 
-def _sanitized_name(name: str) -> str:
+def sanitized_name(name: str) -> str:
+    """A file name safe to store and show: its last part, printable, without path characters."""
     base = PurePath(name.replace("\\", "/")).name
     clean = "".join(c for c in base if c.isprintable() and c not in '<>:"/\\|?*').strip(" .")
     return clean[:200] or "evidence"
 
 
-def _checked(model, upload: UploadedFile, **fields):
-    """A row for an evidence file, its content checked and hashed, the file stored."""
+@dataclass(frozen=True)
+class CheckedUpload:
+    name: str
+    content_type: str
+    sha256: str
+    size: int
+
+
+def upload_checked(upload: UploadedFile) -> CheckedUpload:
+    """An uploaded file checked by its content (`evidence_check`), hashed, and given a clean
+    name: what every stored file of Muster (evidence, certificates, review files) records."""
     content_type = evidence_check(upload)
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
+    return CheckedUpload(sanitized_name(upload.name), content_type, digest.hexdigest(), upload.size)
+
+
+def _checked(model, upload: UploadedFile, **fields):
+    """A row for an evidence file, its content checked and hashed, the file stored."""
+    checked = upload_checked(upload)
     row = model(
-        original_name=_sanitized_name(upload.name),
-        content_type=content_type,
-        size=upload.size,
-        sha256=digest.hexdigest(),
+        original_name=checked.name,
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
         **fields,
     )
     row.file.save(row.original_name, upload, save=False)
