@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Locator, Page, sync_playwright
 
 from tests.helpers import PASSWORD
 
@@ -70,6 +70,15 @@ class Session:
         if status >= 400:  # chromium reports the error status itself on the console
             expected = f"the server responded with a status of {status}"
             self.errors = [e for e in self.errors if expected not in e]
+        self.check()
+        return self.page
+
+    def follow(self, link: Locator) -> Page:
+        """Click a link and check the page it leads to, once that page has loaded.
+
+        Checking straight after the click may run on the page being left, or on none."""
+        with self.page.expect_navigation():
+            link.click()
         self.check()
         return self.page
 

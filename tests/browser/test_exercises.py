@@ -20,8 +20,7 @@ def test_a_drill_finding_becomes_a_verified_corrective_action(
 
     officer = session(sro.email)
     page = officer.visit(f"/agencies/{agency.slug}/exercises/")
-    page.get_by_role("link", name="Record an exercise").click()
-    officer.check()
+    officer.follow(page.get_by_role("link", name="Record an exercise"))
     page.get_by_label("Title").fill("Arrival lockdown drill")
     page.get_by_label("Type").select_option(label="Drill")
     page.get_by_label("Starts on").fill("2026-03-02")
@@ -42,8 +41,7 @@ def test_a_drill_finding_becomes_a_verified_corrective_action(
 
     chief = session(lead.email)
     page = chief.visit(page.url.removeprefix(chief.base_url))
-    page.get_by_role("link", name="Turn into a corrective action").first.click()
-    chief.check()
+    chief.follow(page.get_by_role("link", name="Turn into a corrective action").first)
     page.get_by_label("Description").fill("Give the school office a radio on our channel")
     page.get_by_label("Checklist items").select_option(label=_label(ler19))
     page.get_by_label("Responsible person").select_option(label="Sgt. Dana Ortiz (2001)")

@@ -42,8 +42,7 @@ def test_lead_runs_an_assessment_from_start_to_signed_pdf(
 ):
     chief = session(lead.email)
     page = chief.visit(f"/agencies/{agency.slug}/assessments/")
-    page.get_by_role("link", name="Start an assessment").click()
-    chief.check()
+    chief.follow(page.get_by_role("link", name="Start an assessment"))
     page.get_by_label("Title").fill("2026 annual assessment")
     page.get_by_role("button", name="Start").click()
     expect(page.get_by_role("heading", name="2026 annual assessment")).to_be_visible()
@@ -71,8 +70,8 @@ def test_lead_runs_an_assessment_from_start_to_signed_pdf(
     assessment.responses.exclude(item__code="LER-01").update(status=S.IN_PROGRESS)
     page = chief.visit(f"/agencies/{agency.slug}/assessments/{assessment.pk}/review/")
     page.get_by_role("button", name="Submit for review").click()
-    page.get_by_role("link", name="Sign off").click()
-    chief.check()
+    expect(page.get_by_text("Submitted for review")).to_be_visible()
+    chief.follow(page.get_by_role("link", name="Sign off"))
     page.get_by_label("I attest to the statement above").check()
     page.locator("#id_password").fill(PASSWORD)
     page.get_by_role("button", name="Sign off").click()
@@ -88,8 +87,7 @@ def test_lead_runs_an_assessment_from_start_to_signed_pdf(
         verdict = pool.submit(verify_report, data).result()
     assert verdict.authentic, verdict.problems
 
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Reports").click()
-    chief.check()
+    chief.follow(page.get_by_role("navigation", name="Main").get_by_role("link", name="Reports"))
     expect(page.get_by_role("heading", name="2026 annual assessment")).to_be_visible()
     expect(page.get_by_role("link", name=re.compile(r"Download signed PDF"))).to_have_count(2)
 
@@ -102,8 +100,7 @@ def test_training_coordinator_completes_the_item_assigned_to_them(
 
     page = coordinator.visit(f"/agencies/{agency.slug}/")
     expect(page.locator("#mine-heading")).to_contain_text("1")
-    page.get_by_role("link", name="All items assigned to me").click()
-    coordinator.check()
+    coordinator.follow(page.get_by_role("link", name="All items assigned to me"))
     expect(page.locator("article.response-row")).to_have_count(1)
     page.get_by_role("link", name="Edit LER-20").click()
     form = page.locator("form[hx-post]")
