@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from functools import cache
 
 from django import template
 from django.apps import apps
+from django.utils import timezone
+from django.utils.timesince import timesince
 
 from accounts.redirects import member_home
 
@@ -42,3 +45,13 @@ def nav_section(url_name: str | None) -> str:
 def home_url(membership) -> str:
     """The page a member lands on in their agency (`accounts.redirects.member_home`)."""
     return member_home(membership)
+
+
+@register.filter
+def ago(moment: datetime | None) -> str:
+    """How long ago, in words: "just now" under a minute, never "0 minutes ago"."""
+    if moment is None:
+        return ""
+    if timezone.now() - moment < timedelta(minutes=1):
+        return "just now"
+    return f"{timesince(moment)} ago"

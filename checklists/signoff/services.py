@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import date
 from pathlib import PurePosixPath
 
 from django.conf import settings
@@ -323,6 +324,21 @@ class Published:
     sign_off: SignOff
     report: Report | None
     snapshot: dict
+
+    @property
+    def as_of(self) -> date:
+        """The day the frozen figures describe."""
+        return date.fromisoformat(self.snapshot["as_of"])
+
+    @property
+    def as_of_sign_off(self) -> bool:
+        """Whether the figures describe the day of the sign-off (then one date says both)."""
+        return self.as_of == timezone.localdate(self.sign_off.signed_at)
+
+    @property
+    def sections(self) -> dict:
+        """The public parts of the sections other apps added (training shares, exercise counts)."""
+        return self.snapshot.get("sections", {})
 
 
 def published_summaries(agency) -> list[Published]:

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -373,6 +374,19 @@ def test_done_when_sro_records_a_school_item_with_evidence_and_a_file_and_the_le
     assert after["overall"].in_place == before.in_place + 1
     assert any(c.item.code == "LER-18" for c in after["changes"])
     assert target.attachments.get().original_name == "after-action-report.pdf"
+
+
+def test_dashboard_recent_changes_say_when_in_words(client_for, agency, lead, assessment):
+    target = response_for(assessment, "LER-02")
+    response_update(response=target, by=lead, expected_version=target.version, status=S.IN_PROGRESS)
+
+    page = client_for(lead).get(url("agency_detail", agency)).content.decode()
+
+    assert ", just now</span>" in page
+    assert "0 minutes ago" not in page
+    target.history.update(history_date=target.history.first().history_date - timedelta(hours=3))
+    later = client_for(lead).get(url("agency_detail", agency)).content.decode()
+    assert "3\xa0hours ago" in later
 
 
 def test_attachment_download_is_an_attachment_with_nosniff(

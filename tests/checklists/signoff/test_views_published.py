@@ -4,13 +4,25 @@ or person. Distinct from the internal read-only viewer."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Membership
 from checklists.assessments.evidence import attachment_add
 from checklists.models import Report
-from tests.helpers import PASSWORD, report_stored, response_for, sign, url
+from tests.helpers import (
+    PASSWORD,
+    completion,
+    person,
+    report_stored,
+    requirement,
+    response_for,
+    sign,
+    url,
+)
 
 
 @pytest.fixture
@@ -47,6 +59,28 @@ def test_public_viewer_sees_the_published_scores_and_the_public_summary_only(
     assert school.name not in page
     assert signed_off.signer.email not in page
     assert "draft" not in page.lower()
+
+
+def test_published_page_gives_the_frozen_training_shares_without_names(
+    client_for, agency, public_viewer, complete_assessment, lead, courses
+):
+    course = courses["alerrt-level-1"]
+    requirement(agency, [course], name="Active-attack training every 24 months")
+    trained = person(agency, "1001", full_name="Avery Quinn")
+    person(agency, "1002", full_name="Blake Ortiz")
+    completion(trained, course, timezone.localdate() - timedelta(days=30))
+    sign_off = sign(complete_assessment, lead)
+    trained.delete()  # after sign-off: the page keeps what was signed
+
+    page = client_for(public_viewer).get(url("report_list", agency)).content.decode()
+
+    assert "Training currency" in page
+    assert "Active-attack training every 24 months" in page
+    assert "50%" in page
+    assert "Avery Quinn" not in page
+    assert "Blake Ortiz" not in page
+    assert f"Signed off {sign_off.signed_at:%b} " in page
+    assert "figures as of" not in page  # the figures are of the sign-off day: one date says it
 
 
 def test_public_viewer_cannot_download_the_full_report_or_evidence(
