@@ -28,6 +28,7 @@ def dashboard_figures(assessment: Assessment, *, user) -> dict:
     if assessment.previous_id:
         earlier = scoring.by_section(assessment.previous.responses.all())
         figures["comparison"] = comparison(sections, earlier, overall, scoring.combined(earlier))
+        figures["to_confirm_count"] = responses.to_confirm().count()
     return figures
 
 

@@ -281,6 +281,19 @@ def test_unconfirmed_items_keep_an_assessment_from_review(carried, lead, client_
     assert "confirm it is still true" in page.content.decode()
 
 
+def test_dashboard_comparison_says_carried_over_answers_count_once_confirmed(
+    carried, lead, client_for, agency
+):
+    waiting = carried.responses.to_confirm().count()
+
+    page = client_for(lead).get(reverse("agency_detail", args=[agency.slug])).content.decode()
+
+    assert "Compared with" in page
+    assert f"{waiting} items to confirm</a>" in page
+    checklist = reverse("assessment_checklist", args=[agency.slug, carried.pk])
+    assert f'href="{checklist}?to_confirm=on"' in page
+
+
 def test_a_lead_confirms_carried_over_items_in_bulk(carried, lead, client_for, agency):
     chosen = list(carried.responses.to_confirm()[:3])
     client = client_for(lead)
