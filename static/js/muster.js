@@ -67,3 +67,12 @@ document.addEventListener("input", (event) => {
   const count = document.querySelector(`[data-count-of="${CSS.escape(box.id)}"]`);
   if (count) count.textContent = box.value.length.toLocaleString("en-US");
 });
+
+// On a phone the filters fold away until asked for, so the first screen shows items, not a form;
+// applied filters stay open, to be seen. Without this script the filters are simply open.
+document.addEventListener("DOMContentLoaded", () => {
+  if (!window.matchMedia("(max-width: 575.98px)").matches) return;
+  document.querySelectorAll("details[data-fold-on-phone]").forEach((panel) => {
+    if (!window.location.search) panel.open = false;
+  });
+});

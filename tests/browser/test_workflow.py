@@ -69,3 +69,31 @@ def test_a_double_click_on_start_next_assessment_makes_one_draft(
 
     expect(page.get_by_role("heading", name="2026 annual assessment")).to_be_visible()
     assert Assessment.objects.filter(agency=agency, previous=last_year).count() == 1
+
+
+def test_on_a_phone_the_checklist_filters_fold_until_asked_for(
+    session, agency, lead, catalog_version
+):
+    assessment = assessment_start(
+        agency=agency, catalog_version=catalog_version, title="2026", due_date=None, by=lead
+    )
+    chief = session(lead.email)
+    page = chief.page
+    checklist = f"/agencies/{agency.slug}/assessments/{assessment.pk}/"
+    page.set_viewport_size({"width": 390, "height": 844})
+
+    page.goto(chief.base_url + checklist)
+    search = page.get_by_role("textbox", name="Search")
+    expect(search).to_be_hidden()
+    expect(page.locator("article.response-row").first).to_be_in_viewport()
+    page.get_by_text("Filters", exact=True).click()
+    search.fill("LER-02")
+    page.get_by_role("button", name="Filter").click()
+
+    expect(page.locator("article.response-row")).to_have_count(1)
+    expect(search).to_be_visible()  # applied filters stay in sight
+    expect(search).to_have_value("LER-02")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(chief.base_url + checklist)
+    expect(page.get_by_role("textbox", name="Search")).to_be_visible()
+    chief.check()
