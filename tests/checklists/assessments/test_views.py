@@ -246,6 +246,13 @@ def test_conflict_shows_their_version_and_keeps_mine_in_the_form(
     assert (target.notes, target.version) == ("Editor's plan", 3)
 
 
+def _save(client, agency, response, **fields) -> int:
+    """Post a response's edit form as the client; the status code it answers."""
+    return client.post(
+        url("response_detail", agency, response.pk), response_post(response, **fields)
+    ).status_code
+
+
 def test_sro_edits_the_items_of_their_school_only(
     client_for, agency, sro, assessment, school, other_school
 ):
@@ -254,24 +261,9 @@ def test_sro_edits_the_items_of_their_school_only(
     other = response_for(assessment, "LER-18", other_school)
     agency_item = response_for(assessment, "LER-02")
 
-    assert (
-        client.post(
-            url("response_detail", agency, theirs.pk), response_post(theirs, notes="Drill set")
-        ).status_code
-        == 302
-    )
-    assert (
-        client.post(
-            url("response_detail", agency, other.pk), response_post(other, notes="x")
-        ).status_code
-        == 403
-    )
-    assert (
-        client.post(
-            url("response_detail", agency, agency_item.pk), response_post(agency_item, notes="x")
-        ).status_code
-        == 403
-    )
+    assert _save(client, agency, theirs, notes="Drill set") == 302
+    assert _save(client, agency, other, notes="x") == 403
+    assert _save(client, agency, agency_item, notes="x") == 403
     assert client.get(url("response_detail", agency, agency_item.pk)).status_code == 200
     for refused in (other, agency_item):
         refused.refresh_from_db()
@@ -288,12 +280,7 @@ def test_viewer_reads_everything_and_sees_no_edit_controls(client_for, agency, v
     assert "Edit<span" not in checklist
     assert "Assign selected" not in checklist
     assert "<form" not in detail.split("<main")[1].split("</main>")[0]
-    assert (
-        client.post(
-            url("response_detail", agency, target.pk), response_post(target, notes="x")
-        ).status_code
-        == 403
-    )
+    assert _save(client, agency, target, notes="x") == 403
     assert (
         client.post(
             url("assessment_assign", agency, assessment.pk),
