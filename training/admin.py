@@ -2,7 +2,31 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from training import currency
 from training.models import Completion, Course, Import, Person, Requirement, Session
+
+
+class RefreshesCurrency:
+    """An admin change to completions or requirements stores the agency's currency again, as
+    the services do (`currency.refresh`)."""
+
+    def _agency(self, obj):
+        return obj.person.agency if isinstance(obj, Completion) else obj.agency
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        currency.refresh(self._agency(form.instance))
+
+    def delete_model(self, request, obj) -> None:
+        agency = self._agency(obj)
+        super().delete_model(request, obj)
+        currency.refresh(agency)
+
+    def delete_queryset(self, request, queryset) -> None:
+        agencies = {self._agency(obj) for obj in queryset}
+        super().delete_queryset(request, queryset)
+        for agency in agencies:
+            currency.refresh(agency)
 
 
 @admin.register(Person)
@@ -19,20 +43,20 @@ class CourseAdmin(admin.ModelAdmin):
 
 
 @admin.register(Session)
-class SessionAdmin(admin.ModelAdmin):
+class SessionAdmin(RefreshesCurrency, admin.ModelAdmin):
     list_display = ["course", "agency", "starts_on", "ends_on", "hours"]
     search_fields = ["course__name", "instructor", "location"]
 
 
 @admin.register(Completion)
-class CompletionAdmin(admin.ModelAdmin):
+class CompletionAdmin(RefreshesCurrency, admin.ModelAdmin):
     list_display = ["person", "course", "completed_on", "hours"]
     search_fields = ["person__full_name", "person__employee_number", "course__code"]
     raw_id_fields = ["person", "session"]
 
 
 @admin.register(Requirement)
-class RequirementAdmin(admin.ModelAdmin):
+class RequirementAdmin(RefreshesCurrency, admin.ModelAdmin):
     list_display = ["name", "agency", "measure", "window_months"]
     search_fields = ["name"]
 

@@ -7,7 +7,7 @@ from django.forms.models import construct_instance
 
 from accounts.forms import ModelMultipleChoiceField
 from accounts.models import Agency, Role, School, User
-from checklists.assessments.forms import DateInput, compact
+from checklists.assessments.forms import DateInput, LongSelect, compact
 from training.currency import Status
 from training.models import Completion, Course, Import, Person, Requirement, Session
 
@@ -142,6 +142,9 @@ class MatrixFilterForm(forms.Form):
         ]
         self.fields["requirement"].queryset = Requirement.objects.filter(agency=agency)
         self.fields["q"].widget.attrs["placeholder"] = "Name or employee ID"
+        for name in ("unit", "requirement", "status", "sort"):
+            field = self.fields[name]
+            field.widget = LongSelect(choices=field.widget.choices)
         compact(self)
 
     def clean(self):

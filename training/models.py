@@ -337,14 +337,24 @@ class Requirement(models.Model):
 
     def people(self) -> PersonQuerySet:
         """The active people this requirement applies to."""
-        people = Person.objects.of(self.agency).active()
+        return Person.objects.of(self.agency).filter(self.covers())
+
+    def covers(self, via: str = "") -> models.Q:
+        """Who the requirement applies to, as a filter on people (or, with `via="person__"`, on
+        rows pointing at a person): active, sworn if it says so, of its unit, holding its role."""
+        who = models.Q(**{f"{via}status": Person.Status.ACTIVE})
         if self.sworn_only:
-            people = people.sworn()
+            who &= models.Q(**{f"{via}sworn": True})
         if self.unit:
-            people = people.filter(unit__iexact=self.unit)
+            who &= models.Q(**{f"{via}unit__iexact": self.unit})
         if self.role_id:
-            people = people.filter(roles=self.role_id)
-        return people
+            # A subquery, not a join: a person holding several roles stays one row.
+            holders = Person.roles.through.objects.filter(
+                person_id=models.OuterRef("person_id" if via else "pk"),
+                role_id=self.role_id,
+            )
+            who &= models.Exists(holders)
+        return who
 
     @property
     def who(self) -> str:
@@ -355,6 +365,32 @@ class Requirement(models.Model):
             parts.append(f"holding {self.role.name}")
         text = " ".join(parts)
         return text[0].upper() + text[1:]
+
+
+class Currency(models.Model):
+    """How long one person stays current on one requirement with the training they have had.
+
+    Kept by `currency.refresh`, which the services that write completions and requirements call
+    in their own transaction. A row exists once the person has any completion of the
+    requirement's courses. It holds a date, not a status, so it never goes stale as days pass:
+    the person is current before `lapses_on` (empty when their training has never met the
+    requirement) and the status on any day follows from it (`currency.status_on`).
+    """
+
+    requirement = models.ForeignKey(Requirement, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="currency")
+    lapses_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "currency"
+        constraints = [
+            models.UniqueConstraint(
+                "requirement", "person", name="training_currency_once_per_requirement"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} on {self.requirement_id}: until {self.lapses_on}"
 
 
 class Import(models.Model):

@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.audit import record
 from accounts.models import Agency, AuditEvent, User
 from checklists.assessments.evidence import sanitized_name, stored_file_open, upload_checked
-from training import importer
+from training import currency, importer
 from training.data import read_courses
 from training.models import Completion, Course, Import, Person, Requirement, Session
 
@@ -89,6 +89,7 @@ def requirement_save(*, requirement: Requirement, courses: Iterable[Course], by:
     requirement.full_clean()
     requirement.save()
     requirement.courses.set(courses)
+    currency.refresh(requirement.agency, requirements=[requirement])
     _record(requirement.agency, by, requirement, f"Saved the requirement {requirement.name}")
     return requirement
 
@@ -122,6 +123,7 @@ def session_record(*, session: Session, attendees: Iterable[Person], by: User) -
     if errors:
         raise ValidationError({"attendees": errors})
     Completion.objects.bulk_create(completions)
+    currency.refresh(session.agency, people=attendees, courses=[session.course_id])
     _record(session.agency, by, session, f"Recorded {session} with {len(completions)} attendees")
     return session
 
@@ -146,6 +148,7 @@ def completion_add(
         completion.certificate.save(completion.certificate_name, certificate, save=False)
     completion.save()
     person = completion.person
+    currency.refresh(person.agency, people=[person], courses=[completion.course_id])
     _record(person.agency, by, completion, f"Recorded {completion.course} for {person.full_name}",
             sha256=completion.certificate_sha256)  # fmt: skip
     return completion
@@ -200,6 +203,8 @@ def import_apply(*, upload: Import, by: User) -> importer.Preview:
     preview = importer.run(upload, dry_run=False)
     if not preview.ok:
         raise ImportRefused(preview)
+    if upload.kind == Import.Kind.COMPLETIONS:
+        currency.refresh(upload.agency)
     upload.applied_at = timezone.now()
     upload.summary = preview.counts()
     upload.save(update_fields=["applied_at", "summary"])

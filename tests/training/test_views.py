@@ -73,7 +73,7 @@ def test_a_status_filter_without_its_requirement_is_an_error_beside_the_field(
     assert "Choose the requirement" in response.content.decode()
 
 
-def test_the_matrix_and_the_summary_make_as_many_queries_for_many_people_as_for_few(
+def test_the_matrix_the_summary_and_the_dashboard_query_as_much_for_many_people_as_for_few(
     client_for, lead, agency, courses, sord, today, count_queries, catalog_version
 ):
     requirement(agency, [courses["is-100"], courses["is-700"]], name="NIMS", measure="all")
@@ -82,12 +82,12 @@ def test_the_matrix_and_the_summary_make_as_many_queries_for_many_people_as_for_
     client.get(url("agency_detail", agency))  # the first request notes the agency in the session
     few = [
         count_queries(lambda n=n: client.get(url(n, agency)))
-        for n in ("training_matrix", "agency_detail")
+        for n in ("training_matrix", "training_requirements", "agency_detail")
     ]
     _staff(agency, courses, today, 120, start=5)
     many = [
         count_queries(lambda n=n: client.get(url(n, agency)))
-        for n in ("training_matrix", "agency_detail")
+        for n in ("training_matrix", "training_requirements", "agency_detail")
     ]
 
     assert many == few
