@@ -203,8 +203,9 @@ def import_apply(*, upload: Import, by: User) -> importer.Preview:
     preview = importer.run(upload, dry_run=False)
     if not preview.ok:
         raise ImportRefused(preview)
-    if upload.kind == Import.Kind.COMPLETIONS:
-        currency.refresh(upload.agency)
+    if preview.touched:
+        people, courses = zip(*preview.touched, strict=True)
+        currency.refresh(upload.agency, people=set(people), courses=set(courses))
     upload.applied_at = timezone.now()
     upload.summary = preview.counts()
     upload.save(update_fields=["applied_at", "summary"])
