@@ -11,19 +11,26 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass, field
+import logging
+import uuid
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import Decimal
 
 import tablib
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
 from import_export import fields, resources, widgets
 from import_export.instance_loaders import BaseInstanceLoader, CachedInstanceLoader
 from import_export.results import RowResult
 
-from accounts.models import Agency
+from accounts.audit import record
+from accounts.models import Agency, AuditEvent, User
+from training import currency
 from training.models import Completion, Course, Import, Person
 
+logger = logging.getLogger(__name__)
 DATE_HELP = "Write dates as YYYY-MM-DD, such as 2026-03-14."
 
 
@@ -448,3 +455,76 @@ def _read_row(preview: Preview, line: int, row: RowResult, columns: dict) -> Non
         if len(preview.rows) < PREVIEW_LINES:
             label = {"new": "Create", "update": "Update", "skip": "Unchanged"}[kind]
             preview.rows.append((line, label, row.object_repr or ""))
+
+
+def count_lines(content: str) -> int:
+    """The file's lines of records (not its header, nor blank lines), for its progress."""
+    reader = csv.reader(io.StringIO(content.lstrip("\ufeff")))
+    try:
+        return max(0, sum(1 for row in reader if any(cell.strip() for cell in row)) - 1)
+    except csv.Error:
+        return 0
+
+
+class ImportRefused(ValidationError):
+    """An import with problems: nothing was written."""
+
+    def __init__(self, preview: Preview) -> None:
+        super().__init__("The file has problems; nothing was imported.")
+        self.preview = preview
+
+
+@transaction.atomic
+def apply(*, upload: Import, by: User | None) -> Preview:
+    """Apply a file, all or nothing, in one transaction; `ImportRefused` if any line has a
+    problem. The people and courses it touched have their stored currency refreshed."""
+    upload = Import.objects.select_for_update().get(pk=upload.pk)
+    if upload.state == Import.State.APPLIED:
+        raise ValidationError("This file was already imported.")
+    preview = run(upload, dry_run=False)
+    if not preview.ok:
+        raise ImportRefused(preview)
+    if preview.touched:
+        people, courses = zip(*preview.touched, strict=True)
+        currency.refresh(upload.agency, people=set(people), courses=set(courses))
+    upload.state, upload.applied_at, upload.summary = (
+        Import.State.APPLIED, timezone.now(), preview.counts()
+    )  # fmt: skip
+    upload.save(update_fields=["state", "applied_at", "summary"])
+    record(
+        AuditEvent.Action.TRAINING_IMPORTED,
+        agency=upload.agency,
+        actor=by,
+        target=upload,
+        summary=f"Imported {upload.get_kind_display().lower()} from {upload.file_name}: "
+        f"{preview.new} new, {preview.updated} updated, {preview.unchanged} unchanged",
+        sha256=upload.sha256,
+        **preview.counts(),
+    )
+    return preview
+
+
+def run_queued(upload_id: int) -> str:
+    """The task worker's part: a confirmed file applied, and its state kept for its page.
+
+    The import itself is one transaction, so nobody sees a record of it before all are
+    written; its page shows that it is running, since when, and then what it did.
+    """
+    claimed = Import.objects.filter(pk=upload_id, state=Import.State.QUEUED).update(
+        state=Import.State.RUNNING, started_at=timezone.now()
+    )
+    upload = Import.objects.select_related("agency", "queued_by").get(pk=upload_id)
+    if not claimed:
+        return upload.state  # already run: a task delivered twice does nothing
+    try:
+        apply(upload=upload, by=upload.queued_by)
+    except ImportRefused as refused:
+        problems = [asdict(p) for p in refused.preview.problems]
+        Import.objects.filter(pk=upload_id).update(state=Import.State.REFUSED, problems=problems)
+    except Exception as error:
+        reference = uuid.uuid4().hex[:8]
+        logger.error("Import %s failed (reference %s)", upload_id, reference, exc_info=error)
+        Import.objects.filter(pk=upload_id).update(
+            state=Import.State.FAILED, error_reference=reference
+        )
+    return Import.objects.values_list("state", flat=True).get(pk=upload_id)

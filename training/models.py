@@ -394,11 +394,22 @@ class Currency(models.Model):
 
 
 class Import(models.Model):
-    """An uploaded CSV file, previewed before it is applied (once, in one transaction)."""
+    """An uploaded CSV file, previewed before it is applied (once, in one transaction, by the
+    task worker once someone confirms the preview)."""
 
     class Kind(models.TextChoices):
         PERSONNEL = "personnel", "Personnel"
         COMPLETIONS = "completions", "Completions"
+
+    class State(models.TextChoices):
+        UPLOADED = "uploaded", "Previewed, not imported"
+        QUEUED = "queued", "Waiting for the task worker"
+        RUNNING = "running", "Being imported"
+        APPLIED = "applied", "Imported"
+        REFUSED = "refused", "Refused: nothing imported"
+        FAILED = "failed", "Failed: nothing imported"
+
+    IN_PROGRESS = (State.QUEUED, State.RUNNING)
 
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="training_imports")
     kind = models.CharField(max_length=12, choices=Kind.choices)
@@ -411,6 +422,17 @@ class Import(models.Model):
     uploaded_at = models.DateTimeField(default=timezone.now)
     applied_at = models.DateTimeField(null=True, blank=True)
     summary = models.JSONField(default=dict, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.UPLOADED)
+    lines = models.PositiveIntegerField(default=0, help_text="The file's lines of records.")
+    queued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    queued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    # What stopped it: the problems by line (refused), or the reference of a logged failure.
+    problems = models.JSONField(default=list, blank=True)
+    error_reference = models.CharField(max_length=32, blank=True)
 
     class Meta:
         ordering = ["-uploaded_at"]
@@ -420,6 +442,10 @@ class Import(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("training_import", kwargs={"slug": self.agency.slug, "pk": self.pk})
+
+    @property
+    def in_progress(self) -> bool:
+        return self.state in self.IN_PROGRESS
 
 
 def add_months(day: date, months: int) -> date:

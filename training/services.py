@@ -18,16 +18,12 @@ from checklists.assessments.evidence import sanitized_name, stored_file_open, up
 from training import currency, importer
 from training.data import read_courses
 from training.models import Completion, Course, Import, Person, Requirement, Session
+from training.tasks import import_apply_enqueue
 
 IMPORT_MAX_BYTES = 5 * 1024 * 1024
 
 
-class ImportRefused(ValidationError):
-    """An import with problems: nothing was written."""
-
-    def __init__(self, preview: importer.Preview) -> None:
-        super().__init__("The file has problems; nothing was imported.")
-        self.preview = preview
+ImportRefused = importer.ImportRefused
 
 
 @transaction.atomic
@@ -194,29 +190,20 @@ def import_preview(*, upload: Import) -> importer.Preview:
     return importer.run(upload, dry_run=True)
 
 
-@transaction.atomic
 def import_apply(*, upload: Import, by: User) -> importer.Preview:
-    """Apply a previewed file, all or nothing; `ImportRefused` if any line has a problem."""
+    """Apply a previewed file, all or nothing, at once; `ImportRefused` if any line has a
+    problem. The pages confirm a preview with `import_queue` instead (the task worker's)."""
+    return importer.apply(upload=upload, by=by)
+
+
+@transaction.atomic
+def import_queue(*, upload: Import, by: User) -> Import:
+    """Confirm a previewed file: the task worker imports it, and its page shows how far."""
     upload = Import.objects.select_for_update().get(pk=upload.pk)
-    if upload.applied_at:
-        raise ValidationError("This file was already imported.")
-    preview = importer.run(upload, dry_run=False)
-    if not preview.ok:
-        raise ImportRefused(preview)
-    if preview.touched:
-        people, courses = zip(*preview.touched, strict=True)
-        currency.refresh(upload.agency, people=set(people), courses=set(courses))
-    upload.applied_at = timezone.now()
-    upload.summary = preview.counts()
-    upload.save(update_fields=["applied_at", "summary"])
-    record(
-        AuditEvent.Action.TRAINING_IMPORTED,
-        agency=upload.agency,
-        actor=by,
-        target=upload,
-        summary=f"Imported {upload.get_kind_display().lower()} from {upload.file_name}: "
-        f"{preview.new} new, {preview.updated} updated, {preview.unchanged} unchanged",
-        sha256=upload.sha256,
-        **preview.counts(),
-    )
-    return preview
+    if upload.state != Import.State.UPLOADED:
+        raise ValidationError("This file is already being imported, or was.")
+    upload.state, upload.queued_by, upload.queued_at = Import.State.QUEUED, by, timezone.now()
+    upload.lines = importer.count_lines(upload.content)
+    upload.save(update_fields=["state", "queued_by", "queued_at", "lines"])
+    transaction.on_commit(lambda: import_apply_enqueue(upload=upload))
+    return upload

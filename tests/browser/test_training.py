@@ -9,6 +9,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.helpers import person, requirement, response_for
+from training import importer
+from training.models import Import
 
 pytestmark = pytest.mark.usefixtures("transactional_db")
 SAMPLE = Path(__file__).parents[1] / "training" / "data" / "completions-sample.csv"
@@ -52,7 +54,15 @@ def test_training_coordinator_imports_completions_and_the_figures_change(
     expect(page.locator("#import-preview")).to_contain_text("Create")
     coordinator_.check()
     page.get_by_role("button", name="Import 3 records").click()
+    expect(page.get_by_role("heading", name="Waiting for the task worker")).to_be_visible()
+    coordinator_.check()
 
+    importer.run_queued(Import.objects.get(file_name=fixed.name).pk)  # the task worker, meanwhile
+
+    expect(page.get_by_role("heading", name="Imported")).to_be_visible(timeout=10_000)  # polled
+    expect(page.get_by_role("status")).to_contain_text("3 new, 0 updated")
+    coordinator_.check()
+    page.get_by_role("link", name="See the training matrix").click()
     expect(page.get_by_role("heading", name="Training matrix")).to_be_visible()
     expect(page.locator("#training-matrix")).to_contain_text("✓ Current")
     coordinator_.check()
