@@ -179,7 +179,7 @@ def session_create(request: HttpRequest, slug: str) -> HttpResponse:
             session=form.instance, attendees=form.cleaned_data["attendees"], by=request.user
         )
 
-    return _save(request, form, save, "training/form.html",
+    return _save(request, form, save, "training/session_form.html",
                  {"agency": agency, "title": "Record a session"})  # fmt: skip
 
 
