@@ -490,7 +490,8 @@ def apply(*, upload: Import, by: User | None) -> Preview:
     upload.state, upload.applied_at, upload.summary = (
         Import.State.APPLIED, timezone.now(), preview.counts()
     )  # fmt: skip
-    upload.save(update_fields=["state", "applied_at", "summary"])
+    upload.lines = preview.lines
+    upload.save(update_fields=["state", "applied_at", "summary", "lines"])
     record(
         AuditEvent.Action.TRAINING_IMPORTED,
         agency=upload.agency,
