@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from training import currency
-from training.models import Completion, Course, Import, Person, Requirement, Session
+from training.models import Completion, Course, Currency, Import, Person, Requirement, Session
 
 
 class RefreshesCurrency:
@@ -66,3 +66,21 @@ class ImportAdmin(admin.ModelAdmin):
     list_display = ["file_name", "agency", "kind", "uploaded_at", "applied_at"]
     list_filter = ["kind"]
     search_fields = ["file_name"]
+
+
+@admin.register(Currency)
+class CurrencyAdmin(admin.ModelAdmin):
+    """Read only: stored by `currency.refresh` from the completions, never edited by hand."""
+
+    list_display = ["person", "requirement", "lapses_on"]
+    search_fields = ["person__full_name", "person__employee_number", "requirement__name"]
+    list_select_related = ["person", "requirement"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
