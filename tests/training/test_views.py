@@ -73,22 +73,20 @@ def test_a_status_filter_without_its_requirement_is_an_error_beside_the_field(
     assert "Choose the requirement" in response.content.decode()
 
 
-def test_the_matrix_the_summary_and_the_dashboard_query_as_much_for_many_people_as_for_few(
+def test_the_matrix_filtered_or_not_the_summary_and_the_dashboard_query_as_much_for_many_as_few(
     client_for, lead, agency, courses, sord, today, count_queries, catalog_version
 ):
     requirement(agency, [courses["is-100"], courses["is-700"]], name="NIMS", measure="all")
     client = client_for(lead)
     _staff(agency, courses, today, 5)
     client.get(url("agency_detail", agency))  # the first request notes the agency in the session
-    few = [
-        count_queries(lambda n=n: client.get(url(n, agency)))
-        for n in ("training_matrix", "training_requirements", "agency_detail")
+    pages = [
+        (url(n, agency), {}) for n in ("training_matrix", "training_requirements", "agency_detail")
     ]
+    pages.append((url("training_matrix", agency), {"requirement": sord.pk, "status": "current"}))
+    few = [count_queries(lambda u=u, q=q: client.get(u, q)) for u, q in pages]
     _staff(agency, courses, today, 120, start=5)
-    many = [
-        count_queries(lambda n=n: client.get(url(n, agency)))
-        for n in ("training_matrix", "training_requirements", "agency_detail")
-    ]
+    many = [count_queries(lambda u=u, q=q: client.get(u, q)) for u, q in pages]
 
     assert many == few
     assert client.get(url("training_matrix", agency)).context["page"].paginator.num_pages == 3
