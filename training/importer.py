@@ -517,15 +517,15 @@ def run_queued(upload_id: int) -> str:
     upload = Import.objects.select_related("agency", "queued_by").get(pk=upload_id)
     if not claimed:
         return upload.state  # already run: a task delivered twice does nothing
+    unapplied = Import.objects.filter(pk=upload_id).exclude(state=Import.State.APPLIED)
     try:
         apply(upload=upload, by=upload.queued_by)
     except ImportRefused as refused:
         problems = [asdict(p) for p in refused.preview.problems]
-        Import.objects.filter(pk=upload_id).update(state=Import.State.REFUSED, problems=problems)
+        unapplied.update(state=Import.State.REFUSED, problems=problems)
     except Exception as error:
         reference = uuid.uuid4().hex[:8]
         logger.error("Import %s failed (reference %s)", upload_id, reference, exc_info=error)
-        Import.objects.filter(pk=upload_id).update(
-            state=Import.State.FAILED, error_reference=reference
-        )
+        # A run given up for stuck may have been applied meanwhile: that stays.
+        unapplied.update(state=Import.State.FAILED, error_reference=reference)
     return Import.objects.values_list("state", flat=True).get(pk=upload_id)

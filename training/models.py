@@ -4,7 +4,7 @@ requirements the agency holds itself to. Currency (who is current on what) is `c
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from pathlib import PurePath
 
 from django.conf import settings
@@ -410,6 +410,9 @@ class Import(models.Model):
         FAILED = "failed", "Failed: nothing imported"
 
     IN_PROGRESS = (State.QUEUED, State.RUNNING)
+    # An import takes seconds; one still waiting or running after this long has lost its worker
+    # (its transaction rolled back with it), and may be confirmed again.
+    STUCK_AFTER = timedelta(minutes=30)
 
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="training_imports")
     kind = models.CharField(max_length=12, choices=Kind.choices)
@@ -446,6 +449,13 @@ class Import(models.Model):
     @property
     def in_progress(self) -> bool:
         return self.state in self.IN_PROGRESS
+
+    @property
+    def can_retry(self) -> bool:
+        """Failed, or waiting or running so long that its worker must have stopped."""
+        since = self.started_at or self.queued_at
+        stuck = self.in_progress and since and since < timezone.now() - self.STUCK_AFTER
+        return self.state == self.State.FAILED or bool(stuck)
 
 
 def add_months(day: date, months: int) -> date:

@@ -198,9 +198,10 @@ def import_apply(*, upload: Import, by: User) -> importer.Preview:
 
 @transaction.atomic
 def import_queue(*, upload: Import, by: User) -> Import:
-    """Confirm a previewed file: the task worker imports it, and its page shows how far."""
+    """Confirm a previewed file (or one that failed or lost its worker): the task worker imports
+    it, and its page shows how far."""
     upload = Import.objects.select_for_update().get(pk=upload.pk)
-    if upload.state != Import.State.UPLOADED:
+    if upload.state != Import.State.UPLOADED and not upload.can_retry:
         raise ValidationError("This file is already being imported, or was.")
     upload.state, upload.queued_by, upload.queued_at = Import.State.QUEUED, by, timezone.now()
     upload.lines = importer.count_lines(upload.content)

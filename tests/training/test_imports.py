@@ -274,3 +274,31 @@ def test_the_templates_are_documented_csv_files(client_for, editor, agency):
 
     assert response["Content-Type"].startswith("text/csv")
     assert response.content.decode().splitlines()[0].startswith("Employee ID,Name,Rank,Unit,Sworn")
+
+
+def test_an_import_that_lost_its_worker_or_failed_can_be_confirmed_again(
+    client_for, lead, agency, roster, courses, confirm
+):
+    content = "Employee ID,Course Code,Completion Date\n1001,sord,2025-01-02\n"
+    long_ago = timezone.now() - timedelta(minutes=31)
+    stuck, failed, running = (
+        Import.objects.create(agency=agency, kind="completions", file_name=f"{n}.csv",
+                              content=content, sha256="0", queued_by=lead, **state)
+        for n, state in enumerate([
+            {"state": Import.State.RUNNING, "started_at": long_ago},
+            {"state": Import.State.FAILED, "error_reference": "abc123"},
+            {"state": Import.State.RUNNING, "started_at": timezone.now()},
+        ])
+    )  # fmt: skip
+    client = client_for(lead)
+
+    assert "Import it again" in client.get(stuck.get_absolute_url()).content.decode()
+    assert "Import it again" not in client.get(running.get_absolute_url()).content.decode()
+    assert confirm(stuck.get_absolute_url()).context["upload"].state == Import.State.APPLIED
+    retried = confirm(failed.get_absolute_url()).context["upload"]
+    refused = confirm(running.get_absolute_url())
+
+    assert retried.state == Import.State.APPLIED  # the same completion: unchanged the second time
+    assert retried.summary == {"new": 0, "updated": 0, "unchanged": 1}
+    assert refused.context["upload"].state == Import.State.RUNNING
+    assert Completion.objects.count() == 1
