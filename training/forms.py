@@ -63,7 +63,7 @@ class RequirementForm(forms.ModelForm):
 
 class RosterSelect(forms.SelectMultiple):
     """The roster as one labelled checkbox a person, grouped by unit: usable with the keyboard
-    and without JavaScript (muster.js adds a filter by name, number and unit). Written out in
+    and without JavaScript (muster.js adds a filter by name or number, and by unit). Written out in
     Python from `people`, as an agency has a thousand: Django renders a template per option."""
 
     people: list[tuple] = []  # (pk, full name, employee number, rank, unit), by unit
@@ -74,7 +74,7 @@ class RosterSelect(forms.SelectMultiple):
         groups = []
         for unit, people in groupby(self.people, key=lambda p: p[4]):
             boxes = format_html_join("", ROSTER_PERSON, (
-                (f"{full_name} {number} {unit}".casefold(), name, pk, base, pk,
+                (f"{full_name} {number}".casefold(), name, pk, base, pk,
                  CHECKED if str(pk) in chosen else "", base, pk, full_name,
                  " · ".join(filter(None, (number, rank))))
                 for pk, full_name, number, rank, _ in people

@@ -68,9 +68,9 @@ document.addEventListener("input", (event) => {
   if (count) count.textContent = box.value.length.toLocaleString("en-US");
 });
 
-// A session's roster (training): the checkbox list of a thousand people gains a filter by name,
-// number and unit, and a count of the people ticked. Without this script the whole list shows,
-// grouped by unit; people ticked and then filtered out stay ticked and are sent.
+// A session's roster (training): the checkbox list of a thousand people gains a filter by name
+// or number and one by unit, and a count of the people ticked. Without this script the whole
+// list shows, grouped by unit; people ticked and then filtered out stay ticked and are sent.
 document.querySelectorAll("[data-roster-tools]").forEach((tools) => {
   const list = tools.closest("fieldset").querySelector("[data-roster]");
   const text = tools.querySelector("input[type=search]");
