@@ -3,6 +3,7 @@ completions (some lapsing), and the requirements it holds itself to."""
 
 from __future__ import annotations
 
+import hashlib
 import random
 from datetime import date, timedelta
 from decimal import Decimal
@@ -10,8 +11,13 @@ from decimal import Decimal
 from django.utils import timezone
 
 from accounts.models import Agency, Role, School, User
-from training.models import Completion, Course, Person, Requirement, Session
-from training.services import courses_load, requirement_save, session_record
+from training.models import Completion, Course, Import, Person, Requirement, Session
+from training.services import (
+    courses_load,
+    import_apply,
+    requirement_save,
+    session_record,
+)
 
 FIRST = ["Alex", "Jordan", "Casey", "Riley", "Morgan", "Taylor", "Jamie", "Avery", "Quinn", "Drew", "Parker", "Reese", "Rowan", "Emery", "Hayden", "Kendall", "Logan", "Micah", "Noel", "Sawyer", "Skyler", "Tatum", "Blair", "Carmen", "Dario", "Elena", "Farah", "Gus", "Hana", "Ivan", "Jada", "Kofi", "Lena", "Mateo", "Nadia", "Omar", "Priya", "Rafael", "Sofia", "Tomas"]  # fmt: skip
 LAST = ["Alvarez", "Brooks", "Chen", "Diaz", "Ellis", "Foster", "Garcia", "Hughes", "Ibarra", "Jensen", "Kim", "Lopez", "Mendez", "Novak", "Okafor", "Patel", "Quinlan", "Russo", "Santos", "Turner", "Underwood", "Vargas", "Walsh", "Young", "Zimmerman", "Adams", "Baker", "Coleman", "Dunn", "Evans"]  # fmt: skip
@@ -91,19 +97,30 @@ def _single(person: Person, course: Course, on: date, provider: str) -> None:
                                   hours=course.hours, provider=provider)  # fmt: skip
 
 
-def _nims(people, courses, rng, today) -> None:
-    """IS-100 and IS-700 online for most, ICS-300 and -400 for command staff and sergeants."""
+def _nims(people, courses, rng, today, by) -> None:
+    """IS-100 and IS-700 online for most, ICS-300 and -400 for command staff and sergeants.
+    The IS-700 transcripts came in as the LMS's CSV export, imported (and confirmed) once."""
+    lms = ["Employee ID,Course Code,Completion Date,Credit Hours,Provider"]
     for person in people:
         days_employed = (today - person.hired_on).days
         for code in ("is-100", "is-700", "is-200"):
             if rng.random() < 0.85:
                 on = _ago(today, rng.randint(5, min(days_employed, 4200)))
-                _single(person, courses[code], on, "FEMA Emergency Management Institute")
+                if code == "is-700" and on >= person.hired_on:
+                    lms.append(f"{person.employee_number},is-700,{on},3.5,FEMA EMI (online)")
+                elif code != "is-700":
+                    _single(person, courses[code], on, "FEMA Emergency Management Institute")
         if person.rank in ("Lieutenant", "Sergeant"):
             for code in ("ics-300", "ics-400"):
                 if rng.random() < 0.8:
                     _single(person, courses[code], _ago(today, rng.randint(30, days_employed)),
                             "Ohio Emergency Management Agency")  # fmt: skip
+    text = "\n".join(lms) + "\n"
+    upload = Import.objects.create(
+        agency=people[0].agency, kind=Import.Kind.COMPLETIONS, file_name="fema-emi-transcripts.csv",
+        content=text, sha256=hashlib.sha256(text.encode()).hexdigest(), uploaded_by=by,
+    )  # fmt: skip
+    import_apply(upload=upload, by=by)  # at once: the demo has no task worker to wait for
 
 
 REQUIREMENTS = (
@@ -143,6 +160,6 @@ def demo_training(agency: Agency, *, by: User, seed: int = 14) -> int:
                 person.roles.add(command)
     schools = list(School.objects.filter(agency=agency).order_by("name"))
     _sessions(agency, people, courses, by, rng, today, schools)
-    _nims(people, courses, rng, today)
+    _nims(people, courses, rng, today, by)
     _requirements(agency, courses, by)
     return len(people)

@@ -291,6 +291,16 @@ def render_reports(settings) -> None:
 
 
 @pytest.fixture
+def run_tasks(settings) -> None:
+    """A queued task runs at once, in the test's process (ImmediateBackend), as the task worker
+    would run it: for the work that is not a report (a confirmed training import)."""
+    settings.TASKS = {
+        alias: options | {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}
+        for alias, options in settings.TASKS.items()
+    }
+
+
+@pytest.fixture
 def complete_assessment(assessment):
     """Every applicable response recorded (in progress), so the assessment can be submitted."""
     from checklists.models import Response

@@ -52,6 +52,7 @@ from checklists.signoff.rendering import draft_render, report_render
 from checklists.signoff.services import assessment_sign_off, assessment_submit
 from exercises import services as exercise_services
 from exercises.models import CorrectiveAction, Exercise, Observation, Organization
+from training import currency
 from training.models import Completion, Course, Import, Person, Requirement, Session
 from training.services import courses_load
 
@@ -545,16 +546,20 @@ def person(agency, number: str = "1001", **fields) -> Person:
 
 
 def completion(who: Person, course: Course, on: date, hours=None, **fields) -> Completion:
-    return Completion.objects.create(
+    """A completion written directly, its person's stored currency refreshed as the services do."""
+    made = Completion.objects.create(
         person=who, course=course, completed_on=on, hours=course.hours if hours is None else hours,
         **fields,
     )  # fmt: skip
+    currency.refresh(who.agency, people=[who], courses=[course])
+    return made
 
 
 def requirement(agency, courses: list[Course], **fields) -> Requirement:
     defaults = {"name": "Active-attack training", "window_months": 24, "sworn_only": True}
     made = Requirement.objects.create(agency=agency, **defaults | fields)
     made.courses.set(courses)
+    currency.refresh(agency, requirements=[made])
     return made
 
 

@@ -6,23 +6,28 @@ current today but no longer current in 90 days without more training, *expired* 
 trained on it once but are not current, and *never* trained when they have no completion of its
 courses at all.
 
-The database sums each person's completions of a requirement's courses, course by course, in
-one grouped query per requirement (`_facts`); the rule above is then applied to those few rows
-in Python. So a page makes the same queries for ten people or a thousand.
+With no training yet to come, a person's currency only runs out: so for each person and
+requirement `refresh` stores the day it lapses (`Currency.lapses_on`), and the status on any
+day follows from that date alone. The services that write completions or requirements call
+`refresh` in their transaction; the pages read the stored dates, a page of people's rows in one
+query and an agency's summary in two, however many people and completions there are.
 """
 
 from __future__ import annotations
 
+import operator
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import reduce
 
-from django.db import connection, models
-from django.db.models import Count, DecimalField, Max, Q, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db import models
+from django.db.models import Count, Exists, OuterRef, Q
 
-from training.models import Completion, Person, Requirement, add_months
+from accounts.models import Agency
+from training.models import Completion, Currency, Person, Requirement, add_months
 
 EXPIRING_DAYS = 90
 
@@ -38,81 +43,105 @@ class Status(models.TextChoices):
 COUNTED = (Status.CURRENT, Status.EXPIRING, Status.EXPIRED, Status.NEVER)
 
 
-def _windows(requirement: Requirement, today: date) -> tuple[date, date]:
-    """The first day counted today, and the first day still counted in 90 days."""
-    later = today + timedelta(days=EXPIRING_DAYS)
-    return (
-        add_months(today, -requirement.window_months) + timedelta(days=1),
-        add_months(later, -requirement.window_months) + timedelta(days=1),
-    )
+# --- The rule: from a person's completions to the day their currency lapses -----------------
 
 
-@dataclass
-class Facts:
-    """One person's completions of one requirement's courses: per course, in each window."""
-
-    last: date | None = None
-    now: dict[int, tuple[int, Decimal]] = field(default_factory=dict)  # course: (count, hours)
-    later: dict[int, tuple[int, Decimal]] = field(default_factory=dict)
-
-
-def _hours(since: date, today: date):
-    return Coalesce(
-        Sum("hours", filter=Q(completed_on__gte=since, completed_on__lte=today)),
-        Value(Decimal(0)),
-        output_field=DecimalField(max_digits=12, decimal_places=2),
-    )
-
-
-def _facts(requirement: Requirement, today: date, person_ids=None) -> dict[int, Facts]:
-    """Each person's facts for the requirement (only those with a completion of its courses)."""
-    now, later = _windows(requirement, today)
-    course_ids = [c.pk for c in requirement.courses.all()]
-    rows = Completion.objects.filter(course__in=course_ids)
-    if person_ids is not None:
-        rows = rows.filter(person__in=person_ids)
-    rows = (
-        rows.order_by()
-        .values("person_id", "course_id")
-        .annotate(
-            last=Max("completed_on"),
-            now_n=Count("pk", filter=Q(completed_on__gte=now, completed_on__lte=today)),
-            later_n=Count("pk", filter=Q(completed_on__gte=later, completed_on__lte=today)),
-            now_h=_hours(now, today),
-            later_h=_hours(later, today),
-        )
-    )
-    facts: dict[int, Facts] = defaultdict(Facts)
-    for row in rows:
-        fact = facts[row["person_id"]]
-        fact.last = max(filter(None, (fact.last, row["last"])))
-        fact.now[row["course_id"]] = (row["now_n"], row["now_h"])
-        fact.later[row["course_id"]] = (row["later_n"], row["later_h"])
-    return facts
-
-
-def _meets(requirement: Requirement, window: dict[int, tuple[int, Decimal]]) -> bool:
+def anchor_of(requirement: Requirement, course_ids: set[int], done) -> date | None:
+    """The latest day D such that the completions on or after D meet the requirement."""
+    mine = [(course, day, hours) for course, day, hours in done if course in course_ids]
     if requirement.measure == Requirement.Measure.HOURS:
-        return sum(h for _, h in window.values()) >= requirement.hours
+        total = Decimal(0)
+        for _, day, hours in sorted(mine, key=lambda row: row[1], reverse=True):
+            total += hours
+            if total >= requirement.hours:
+                return day
+        return None
+    last: dict[int, date] = {}
+    for course, day, _ in mine:
+        last[course] = max(day, last.get(course, day))
     if requirement.measure == Requirement.Measure.ALL:
-        courses = requirement.courses.all()
-        return bool(courses) and all(window.get(c.pk, (0, 0))[0] for c in courses)
-    return any(n for n, _ in window.values())
+        return min(last.values()) if course_ids and len(last) == len(course_ids) else None
+    return max(last.values(), default=None)
 
 
-def status_of(requirement: Requirement, facts: Facts | None) -> Status:
-    if facts is None or facts.last is None:
-        return Status.NEVER
-    if not _meets(requirement, facts.now):
+def lapse_day(anchor: date, window_months: int) -> date:
+    """The first day on which a completion of `anchor` has left the rolling window.
+
+    A completion counts on day T while it is after the same day `window_months` earlier; month
+    ends make that a few days' search rather than a single `add_months`.
+    """
+    day = add_months(anchor, window_months) - timedelta(days=4)
+    while add_months(day, -window_months) < anchor:
+        day += timedelta(days=1)
+    return day
+
+
+def status_on(lapses_on: date | None, today: date) -> Status:
+    """The status of a person who has trained on the requirement (who has a Currency row)."""
+    if lapses_on is None or lapses_on <= today:
         return Status.EXPIRED
-    return Status.CURRENT if _meets(requirement, facts.later) else Status.EXPIRING
+    if lapses_on <= today + timedelta(days=EXPIRING_DAYS):
+        return Status.EXPIRING
+    return Status.CURRENT
 
 
-def statuses(requirement: Requirement, today: date) -> dict[int, Status]:
-    """Every covered person's status on the requirement: two queries."""
-    facts = _facts(requirement, today)
-    covered = requirement.people().values_list("pk", flat=True)
-    return {pk: status_of(requirement, facts.get(pk)) for pk in covered}
+# --- Keeping the stored dates -------------------------------------------------------------
+
+
+def refresh(
+    agency: Agency,
+    *,
+    people: Iterable | None = None,
+    courses: Iterable | None = None,
+    requirements: Iterable[Requirement] | None = None,
+) -> None:
+    """Store again the currency of `people` (default: all of the agency's) on `requirements`
+    (default: those of the agency that count any of `courses`, or all). Call it inside the
+    transaction that changed their completions or the requirement."""
+    requirements = list(requirements) if requirements is not None else for_agency(agency)
+    if courses is not None:
+        changed = {getattr(c, "pk", c) for c in courses}
+        requirements = [r for r in requirements if changed & _course_ids(r)]
+    if not requirements:
+        return
+    person_ids = None if people is None else {getattr(p, "pk", p) for p in people}
+    done = Completion.objects.filter(
+        person__agency=agency, course__in=set().union(*map(_course_ids, requirements))
+    ).order_by()
+    stale = Currency.objects.filter(requirement__in=requirements)
+    if person_ids is not None:
+        done, stale = done.filter(person__in=person_ids), stale.filter(person__in=person_ids)
+    by_person = defaultdict(list)
+    for person_id, *row in done.values_list("person_id", "course_id", "completed_on", "hours"):
+        by_person[person_id].append(row)
+    stale.delete()
+    fresh = []
+    for requirement in requirements:
+        course_ids = _course_ids(requirement)
+        for person_id, rows in by_person.items():
+            if any(course in course_ids for course, _, _ in rows):
+                anchor = anchor_of(requirement, course_ids, rows)
+                lapses_on = anchor and lapse_day(anchor, requirement.window_months)
+                fresh.append(
+                    Currency(requirement=requirement, person_id=person_id, lapses_on=lapses_on)
+                )
+    Currency.objects.bulk_create(fresh, batch_size=2000)
+
+
+def _course_ids(requirement: Requirement) -> set[int]:
+    return {c.pk for c in requirement.courses.all()}
+
+
+# --- Reading them ------------------------------------------------------------------------
+
+
+def for_agency(agency) -> list[Requirement]:
+    """The agency's requirements with what the currency rules read."""
+    return list(
+        Requirement.objects.filter(agency=agency)
+        .select_related("role", "agency")
+        .prefetch_related("courses")
+    )
 
 
 def applies_to(requirement: Requirement, person: Person) -> bool:
@@ -128,64 +157,65 @@ def applies_to(requirement: Requirement, person: Person) -> bool:
 class Cell:
     requirement: Requirement
     status: Status
-    last: date | None = None
+    lapses_on: date | None = None
 
     @property
     def expires_on(self) -> date | None:
-        if self.last is None or self.requirement.measure != Requirement.Measure.ANY:
-            return None
-        return add_months(self.last, self.requirement.window_months)
-
-
-def _page_facts(requirements, today: date, person_ids) -> dict[int, dict[int, Facts]]:
-    """Facts of a page of people on every requirement, from one query of their completions."""
-    course_ids = {c.pk for r in requirements for c in r.courses.all()}
-    done = Completion.objects.filter(person__in=person_ids, course__in=course_ids).order_by()
-    done = list(done.values_list("person_id", "course_id", "completed_on", "hours"))
-    result = {}
-    for requirement in requirements:
-        now, later = _windows(requirement, today)
-        mine = {c.pk for c in requirement.courses.all()}
-        facts: dict[int, Facts] = defaultdict(Facts)
-        for person_id, course_id, day, hours in done:
-            if course_id not in mine:
-                continue
-            fact = facts[person_id]
-            fact.last = max(filter(None, (fact.last, day)))
-            for window, since in ((fact.now, now), (fact.later, later)):
-                if since <= day <= today:
-                    count, total = window.get(course_id, (0, Decimal(0)))
-                    window[course_id] = (count + 1, total + hours)
-        result[requirement.pk] = facts
-    return result
+        """The day the person's currency lapses, while it has not."""
+        return self.lapses_on if self.status in (Status.CURRENT, Status.EXPIRING) else None
 
 
 def rows(people, requirements, today: date) -> list[tuple[Person, list[Cell]]]:
     """Matrix rows for a page of people: each person's cell on each requirement.
 
-    Three queries: the people, their roles and their completions, whatever the page.
+    Three queries: the people, their roles and their stored currency, whatever the page.
     """
     people = list(people.prefetch_related("roles"))
-    facts = _page_facts(requirements, today, [p.pk for p in people])
+    stored = Currency.objects.filter(
+        person__in=[p.pk for p in people], requirement__in=[r.pk for r in requirements]
+    ).values_list("person_id", "requirement_id", "lapses_on")
+    lapses = {(person, requirement): day for person, requirement, day in stored}
     result = []
     for person in people:
         cells = []
         for requirement in requirements:
+            key = (person.pk, requirement.pk)
             if not applies_to(requirement, person):
                 cells.append(Cell(requirement, Status.NOT_REQUIRED))
-                continue
-            fact = facts[requirement.pk].get(person.pk)
-            cells.append(
-                Cell(requirement, status_of(requirement, fact), fact.last if fact else None)
-            )
+            elif key not in lapses:
+                cells.append(Cell(requirement, Status.NEVER))
+            else:
+                cells.append(Cell(requirement, status_on(lapses[key], today), lapses[key]))
         result.append((person, cells))
     return result
 
 
+def _stored(requirement: Requirement) -> models.QuerySet:
+    return Currency.objects.filter(requirement=requirement, person=OuterRef("pk"))
+
+
 def with_status(people, requirement: Requirement, status: str, today: date):
-    """The people covered by the requirement who have this status."""
-    ids = [pk for pk, s in statuses(requirement, today).items() if s == status]
-    return people.filter(pk__in=ids)
+    """The people covered by the requirement who have this status, as one query."""
+    later = today + timedelta(days=EXPIRING_DAYS)
+    stored = _stored(requirement)
+    wanted = {
+        Status.CURRENT: Exists(stored.filter(lapses_on__gt=later)),
+        Status.EXPIRING: Exists(stored.filter(lapses_on__gt=today, lapses_on__lte=later)),
+        Status.EXPIRED: Exists(stored.filter(Q(lapses_on__isnull=True) | Q(lapses_on__lte=today))),
+        Status.NEVER: ~Exists(stored),
+    }[status]
+    return people.filter(requirement.covers()).filter(wanted)
+
+
+def statuses(requirement: Requirement, today: date) -> dict[int, Status]:
+    """Every covered person's status on the requirement: two queries."""
+    stored = dict(
+        Currency.objects.filter(requirement=requirement).values_list("person_id", "lapses_on")
+    )
+    return {
+        pk: status_on(stored[pk], today) if pk in stored else Status.NEVER
+        for pk in requirement.people().values_list("pk", flat=True)
+    }
 
 
 @dataclass
@@ -210,72 +240,44 @@ class Summary:
         return round(100 * self.current / self.total) if self.total else 0
 
 
-def _measure(requirement: Requirement, since: date, today: date):
-    """Per person: the number, hours or distinct courses completed since `since`."""
-    window = Q(completed_on__gte=since, completed_on__lte=today)
-    if requirement.measure == Requirement.Measure.HOURS:
-        return _hours(since, today)
-    if requirement.measure == Requirement.Measure.ALL:
-        return Count("course", distinct=True, filter=window)
-    return Count("pk", filter=window)
+def summaries(requirements, today: date) -> list[Summary]:
+    """Per requirement, how many of the people it covers are current, expiring, expired, never.
 
-
-def _threshold(requirement: Requirement):
-    if requirement.measure == Requirement.Measure.HOURS:
-        return requirement.hours
-    if requirement.measure == Requirement.Measure.ALL:
-        return len(requirement.courses.all())
-    return 1
-
-
-# Around the ORM's own SQL for the per-person rows; every value is a query parameter.
-COUNT_PER_PERSON = (
-    "SELECT COUNT(*),"
-    " COALESCE(SUM(CASE WHEN met_now >= %s THEN 1 ELSE 0 END), 0),"
-    " COALESCE(SUM(CASE WHEN met_now >= %s AND met_later >= %s THEN 1 ELSE 0 END), 0)"
-    " FROM ({}) per_person"
-)
+    Two queries for all the requirements: the people each covers, and their stored currency
+    counted by the database.
+    """
+    requirements = list(requirements)
+    if not requirements:
+        return []
+    agency_id = requirements[0].agency_id
+    covered = Person.objects.filter(agency_id=agency_id).aggregate(
+        **{str(r.pk): Count("pk", filter=r.covers()) for r in requirements}
+    )
+    later = today + timedelta(days=EXPIRING_DAYS)
+    counted = (
+        Currency.objects.filter(
+            reduce(operator.or_, (Q(requirement=r.pk) & r.covers("person__") for r in requirements))
+        )
+        .order_by()
+        .values("requirement_id")
+        .annotate(
+            ever=Count("pk"),
+            now=Count("pk", filter=Q(lapses_on__gt=today)),
+            later=Count("pk", filter=Q(lapses_on__gt=later)),
+        )
+    )
+    found = {row["requirement_id"]: row for row in counted}
+    result = []
+    for requirement in requirements:
+        row = found.get(requirement.pk, {"ever": 0, "now": 0, "later": 0})
+        result.append(Summary(requirement, {
+            Status.CURRENT: row["later"],
+            Status.EXPIRING: row["now"] - row["later"],
+            Status.EXPIRED: row["ever"] - row["now"],
+            Status.NEVER: covered[str(requirement.pk)] - row["ever"],
+        }))  # fmt: skip
+    return result
 
 
 def summary_of(requirement: Requirement, today: date) -> Summary:
-    """The counts of one requirement, summed by the database per person: two queries."""
-    now, later = _windows(requirement, today)
-    covered = requirement.people()
-    per_person = (
-        Completion.objects.filter(course__in=requirement.courses.all(), person__in=covered)
-        .order_by()
-        .values("person_id")
-        .annotate(
-            met_now=_measure(requirement, now, today),
-            met_later=_measure(requirement, later, today),
-        )
-    )
-    # The ORM does not aggregate over aggregates: count the per-person rows in SQL around it,
-    # so a thousand people come back as one row of three numbers.
-    sql, params = per_person.query.sql_with_params()
-    threshold = _threshold(requirement)
-    with connection.cursor() as cursor:
-        cursor.execute(COUNT_PER_PERSON.format(sql), [threshold, threshold, threshold, *params])
-        ever, met_now, both = cursor.fetchone()
-    totals = {"ever": ever, "now": met_now, "both": both}
-    total = covered.count()
-    return Summary(requirement, {
-        Status.CURRENT: totals["both"],
-        Status.EXPIRING: totals["now"] - totals["both"],
-        Status.EXPIRED: totals["ever"] - totals["now"],
-        Status.NEVER: total - totals["ever"],
-    })  # fmt: skip
-
-
-def summaries(requirements, today: date) -> list[Summary]:
-    """Per requirement, how many of the people it covers are current, expiring, expired, never."""
-    return [summary_of(requirement, today) for requirement in requirements]
-
-
-def for_agency(agency) -> list[Requirement]:
-    """The agency's requirements with what the currency rules read."""
-    return list(
-        Requirement.objects.filter(agency=agency)
-        .select_related("role", "agency")
-        .prefetch_related("courses")
-    )
+    return summaries([requirement], today)[0]

@@ -11,35 +11,53 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass, field
+import logging
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from decimal import Decimal
 
 import tablib
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
 from import_export import fields, resources, widgets
 from import_export.instance_loaders import BaseInstanceLoader, CachedInstanceLoader
 from import_export.results import RowResult
 
-from accounts.models import Agency
+from accounts.audit import record
+from accounts.models import Agency, AuditEvent, User
+from training import currency
 from training.models import Completion, Course, Import, Person
 
+logger = logging.getLogger(__name__)
 DATE_HELP = "Write dates as YYYY-MM-DD, such as 2026-03-14."
 
 
 class DateWidget(widgets.DateWidget):
+    """YYYY-MM-DD only, read by `date.fromisoformat` (strptime was a tenth of an import)."""
+
     def __init__(self) -> None:
         super().__init__(format="%Y-%m-%d")
 
     def clean(self, value, row=None, **kwargs):
-        try:
+        if isinstance(value, date) or value is None or value == "":
             return super().clean(value, row, **kwargs)
+        text = str(value).strip()
+        try:
+            if len(text) != 10 or text[4] != "-" or text[7] != "-":
+                raise ValueError(text)
+            return date.fromisoformat(text)
         except ValueError as error:
             raise ValueError(f"{value!r} is not a date. {DATE_HELP}") from error
 
 
 class DecimalWidget(widgets.DecimalWidget):
     def clean(self, value, row=None, **kwargs):
+        if value is None or str(value).strip() == "":
+            return None
         try:
-            return super().clean(value, row, **kwargs)
+            return Decimal(str(value).strip())
         except (ValueError, ArithmeticError) as error:
             raise ValueError(f"{value!r} is not a number of hours.") from error
 
@@ -93,6 +111,14 @@ class AgencyResource(resources.ModelResource):
     def __init__(self, *, agency: Agency) -> None:
         super().__init__()
         self.agency = agency
+        # The file is imported a chunk at a time: what must hold across chunks is kept here.
+        self._lines: dict = {}  # a row's key: the first line it was on
+        self.keys: dict = {}  # a row's raw cells: the key the loader found for them
+        self.touched: set[tuple[int, int]] = set()  # (person, course) of every row imported
+        self.chunk_lines: list[int] = []  # the line of the file of each row of this chunk
+
+    def line_of(self, row_number: int) -> int:
+        return self.chunk_lines[row_number - 1]
 
     # Unchanged rows are found by comparing the imported fields before and after, rather than by
     # the library's diff, which deep-copies every instance (a third of an import's time).
@@ -111,11 +137,19 @@ class AgencyResource(resources.ModelResource):
             getattr(instance, meta.get_field(f.attribute).attname) for f in self.get_import_fields()
         )
 
+    def _not_imported(self, instance) -> set[str]:
+        """The model's fields a file does not set: they keep their defaults, checked once by
+        the model's own definition rather than again on every row."""
+        if not hasattr(self, "_untouched"):
+            imported = {f.attribute for f in self.get_import_fields()}
+            self._untouched = {f.name for f in instance._meta.fields} - imported
+        return self._untouched
+
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
         errors = dict(import_validation_errors or {})
         try:
             instance.full_clean(
-                exclude={*errors, *self.trusted},
+                exclude={*errors, *self.trusted, *self._not_imported(instance)},
                 validate_unique=self.validate_unique,
                 validate_constraints=self.validate_unique,
             )
@@ -155,13 +189,10 @@ class PersonResource(AgencyResource):
     def init_instance(self, row=None):
         return Person(agency=self.agency)
 
-    def before_import(self, dataset, **kwargs):
-        self._lines: dict[str, int] = {}
-
     def before_import_row(self, row, **kwargs):
         number = str(row.get("Employee ID") or "").strip()
         row["Employee ID"] = number
-        here = kwargs["row_number"] + 1
+        here = self.line_of(kwargs["row_number"])
         if number and (line := self._lines.setdefault(number.casefold(), here)) != here:
             raise ValidationError(
                 {"employee_number": f"Employee ID {number} is also on line {line}."}
@@ -174,8 +205,9 @@ class CompletionLoader(BaseInstanceLoader):
 
     def __init__(self, resource, dataset=None) -> None:
         super().__init__(resource, dataset)
-        keys = [self._key(row) for row in dataset.dict] if dataset else []
-        keys = [k for k in keys if None not in k]
+        # Each row's key, by its three raw cells: found once here, read again per row.
+        resource.keys = {_raw(row): self._key(row) for row in dataset.dict} if dataset else {}
+        keys = [k for k in resource.keys.values() if None not in k]
         self.existing = {}
         if keys:
             found = resource.get_queryset().filter(
@@ -195,7 +227,11 @@ class CompletionLoader(BaseInstanceLoader):
         return (person.pk if person else None, course.pk if course else None, day)
 
     def get_instance(self, row):
-        return self.existing.get(self._key(row))
+        return self.existing.get(self.resource.keys.get(_raw(row)) or self._key(row))
+
+
+def _raw(row) -> tuple:
+    return (row.get("Employee ID"), row.get("Course Code"), row.get("Completion Date"))
 
 
 class CompletionResource(AgencyResource):
@@ -233,23 +269,21 @@ class CompletionResource(AgencyResource):
     def get_queryset(self):
         return Completion.objects.of(self.agency)
 
-    def before_import(self, dataset, **kwargs):
-        self._lines: dict[tuple, int] = {}
-
     def before_import_row(self, row, **kwargs):
         # The library finds an existing completion by these fields before it validates the row:
         # check them first, so that a bad one is reported beside its column.
-        errors = {}
-        for name in self.get_import_id_fields():
-            try:
-                self.fields[name].clean(row)
-            except ValueError as error:
-                errors[name] = str(error)
-        if errors:
-            raise ValidationError(errors)
+        if None in self.keys.get(_raw(row), (None,)):
+            errors = {}
+            for name in self.get_import_id_fields():
+                try:
+                    self.fields[name].clean(row)
+                except ValueError as error:
+                    errors[name] = str(error)
+            if errors:
+                raise ValidationError(errors)
         key = tuple(str(row.get(c) or "").strip().casefold()
                     for c in ("Employee ID", "Course Code", "Completion Date"))  # fmt: skip
-        here = kwargs["row_number"] + 1
+        here = self.line_of(kwargs["row_number"])
         if (line := self._lines.setdefault(key, here)) != here:
             raise ValidationError({"completed_on": f"The same completion is also on line {line}."})
 
@@ -258,6 +292,7 @@ class CompletionResource(AgencyResource):
         # An LMS that leaves the hours out means the course's own.
         if instance.hours is None and instance.course_id:
             instance.hours = instance.course.hours
+        self.touched.add((instance.person_id, instance.course_id))
 
 
 RESOURCES = {Import.Kind.PERSONNEL: PersonResource, Import.Kind.COMPLETIONS: CompletionResource}
@@ -297,20 +332,37 @@ class Problem:
 
 @dataclass
 class Preview:
-    """What an import would do, line by line, and every problem that stops it."""
+    """What an import would do, line by line, and every problem that stops it.
+
+    Every line is counted and every problem kept; only the first `PREVIEW_LINES` lines' actions
+    are kept to show, so that a file of 10,000 lines is not held in memory row by row.
+    """
 
     new: int = 0
     updated: int = 0
     unchanged: int = 0
     rows: list[tuple[int, str, str]] = field(default_factory=list)  # (line, what, summary)
     problems: list[Problem] = field(default_factory=list)
+    touched: set[tuple[int, int]] = field(default_factory=set)  # (person, course) of completions
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
+    @property
+    def lines(self) -> int:
+        return self.new + self.updated + self.unchanged
+
+    @property
+    def lines_not_shown(self) -> int:
+        return self.lines - len(self.rows)
+
     def counts(self) -> dict:
         return {"new": self.new, "updated": self.updated, "unchanged": self.unchanged}
+
+
+PREVIEW_LINES = 200
+CHUNK_ROWS = 1000
 
 
 def template_csv(kind: str) -> str:
@@ -319,32 +371,73 @@ def template_csv(kind: str) -> str:
     return buffer.getvalue()
 
 
-def _dataset(content: str) -> tablib.Dataset:
-    return tablib.Dataset().load(content.lstrip("\ufeff"), format="csv")
+def _chunks(reader, width: int, preview: Preview):
+    """The file's rows, CHUNK_ROWS at a time, each with its line number; a row of the wrong
+    number of columns is a problem of its line. Blank lines are skipped."""
+    rows, lines = [], []
+    while True:
+        try:
+            row = next(reader, None)
+        except csv.Error as error:
+            preview.problems.append(
+                Problem(reader.line_num, "", f"This line cannot be read ({error}).")
+            )
+            continue
+        if row is None:
+            break
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != width:
+            preview.problems.append(
+                Problem(
+                    reader.line_num,
+                    "",
+                    f"This line has {len(row)} columns; the first line has {width}.",
+                )
+            )
+            continue
+        rows.append(row)
+        lines.append(reader.line_num)
+        if len(rows) == CHUNK_ROWS:
+            yield rows, lines
+            rows, lines = [], []
+    if rows:
+        yield rows, lines
 
 
 def run(upload: Import, *, dry_run: bool) -> Preview:
-    """Import (or, with `dry_run`, only try) the file; the caller's transaction holds the writes."""
+    """Import (or, with `dry_run`, only try) the file; the caller's transaction holds the writes.
+
+    The file is read as a stream and handed to the library a chunk of rows at a time, so memory
+    stays bounded whatever its length; each chunk is its own savepoint inside the caller's
+    transaction, rolled back on a dry run.
+    """
     preview = Preview()
+    reader = csv.reader(io.StringIO(upload.content.lstrip("\ufeff")))
     try:
-        dataset = _dataset(upload.content)
-    except (csv.Error, tablib.InvalidDimensions, tablib.UnsupportedFormat) as error:
+        headers = [h.strip() for h in next(reader, [])]
+    except csv.Error as error:
         preview.problems.append(
             Problem(1, "", f"This is not a CSV file Muster can read ({error}).")
         )
         return preview
-    missing = [c for c in REQUIRED[upload.kind] if c not in (dataset.headers or [])]
+    missing = [c for c in REQUIRED[upload.kind] if c not in headers]
     for column in missing:
         preview.problems.append(Problem(1, column, f"The column {column!r} is missing."))
     if missing:
         return preview
     resource = RESOURCES[upload.kind](agency=upload.agency)
-    result = resource.import_data(dataset, dry_run=dry_run, use_transactions=True)
     columns = {f.attribute: f.column_name for f in resource.get_import_fields()}
-    for number, row in enumerate(result.rows, 1):
-        _read_row(preview, number + 1, row, columns)
-    for error in result.base_errors:
-        preview.problems.append(Problem(1, "", str(error.error)))
+    for rows, lines in _chunks(reader, len(headers), preview):
+        resource.chunk_lines = lines
+        result = resource.import_data(
+            tablib.Dataset(*rows, headers=headers), dry_run=dry_run, use_transactions=True
+        )
+        for line, row in zip(lines, result.rows, strict=True):
+            _read_row(preview, line, row, columns)
+        preview.problems += [Problem(lines[0], "", str(e.error)) for e in result.base_errors]
+    preview.problems.sort(key=lambda p: p.line)
+    preview.touched = resource.touched
     return preview
 
 
@@ -357,7 +450,82 @@ def _read_row(preview: Preview, line: int, row: RowResult, columns: dict) -> Non
     elif kind == RowResult.IMPORT_TYPE_ERROR:
         preview.problems += [Problem(line, "", str(e.error)) for e in row.errors]
     else:
-        label = {"new": "Create", "update": "Update", "skip": "Unchanged"}[kind]
         counter = {"new": "new", "update": "updated", "skip": "unchanged"}[kind]
         setattr(preview, counter, getattr(preview, counter) + 1)
-        preview.rows.append((line, label, row.object_repr or ""))
+        if len(preview.rows) < PREVIEW_LINES:
+            label = {"new": "Create", "update": "Update", "skip": "Unchanged"}[kind]
+            preview.rows.append((line, label, row.object_repr or ""))
+
+
+def count_lines(content: str) -> int:
+    """The file's lines of records (not its header, nor blank lines), for its progress."""
+    reader = csv.reader(io.StringIO(content.lstrip("\ufeff")))
+    try:
+        return max(0, sum(1 for row in reader if any(cell.strip() for cell in row)) - 1)
+    except csv.Error:
+        return 0
+
+
+class ImportRefused(ValidationError):
+    """An import with problems: nothing was written."""
+
+    def __init__(self, preview: Preview) -> None:
+        super().__init__("The file has problems; nothing was imported.")
+        self.preview = preview
+
+
+@transaction.atomic
+def apply(*, upload: Import, by: User | None) -> Preview:
+    """Apply a file, all or nothing, in one transaction; `ImportRefused` if any line has a
+    problem. The people and courses it touched have their stored currency refreshed."""
+    upload = Import.objects.select_for_update().get(pk=upload.pk)
+    if upload.state == Import.State.APPLIED:
+        raise ValidationError("This file was already imported.")
+    preview = run(upload, dry_run=False)
+    if not preview.ok:
+        raise ImportRefused(preview)
+    if preview.touched:
+        people, courses = zip(*preview.touched, strict=True)
+        currency.refresh(upload.agency, people=set(people), courses=set(courses))
+    upload.state, upload.applied_at, upload.summary = (
+        Import.State.APPLIED, timezone.now(), preview.counts()
+    )  # fmt: skip
+    upload.lines = preview.lines
+    upload.save(update_fields=["state", "applied_at", "summary", "lines"])
+    record(
+        AuditEvent.Action.TRAINING_IMPORTED,
+        agency=upload.agency,
+        actor=by,
+        target=upload,
+        summary=f"Imported {upload.get_kind_display().lower()} from {upload.file_name}: "
+        f"{preview.new} new, {preview.updated} updated, {preview.unchanged} unchanged",
+        sha256=upload.sha256,
+        **preview.counts(),
+    )
+    return preview
+
+
+def run_queued(upload_id: int) -> str:
+    """The task worker's part: a confirmed file applied, and its state kept for its page.
+
+    The import itself is one transaction, so nobody sees a record of it before all are
+    written; its page shows that it is running, since when, and then what it did.
+    """
+    claimed = Import.objects.filter(pk=upload_id, state=Import.State.QUEUED).update(
+        state=Import.State.RUNNING, started_at=timezone.now()
+    )
+    upload = Import.objects.select_related("agency", "queued_by").get(pk=upload_id)
+    if not claimed:
+        return upload.state  # already run: a task delivered twice does nothing
+    unapplied = Import.objects.filter(pk=upload_id).exclude(state=Import.State.APPLIED)
+    try:
+        apply(upload=upload, by=upload.queued_by)
+    except ImportRefused as refused:
+        problems = [asdict(p) for p in refused.preview.problems]
+        unapplied.update(state=Import.State.REFUSED, problems=problems)
+    except Exception as error:
+        reference = uuid.uuid4().hex[:8]
+        logger.error("Import %s failed (reference %s)", upload_id, reference, exc_info=error)
+        # A run given up for stuck may have been applied meanwhile: that stays.
+        unapplied.update(state=Import.State.FAILED, error_reference=reference)
+    return Import.objects.values_list("state", flat=True).get(pk=upload_id)

@@ -4,7 +4,7 @@ requirements the agency holds itself to. Currency (who is current on what) is `c
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from pathlib import PurePath
 
 from django.conf import settings
@@ -337,14 +337,24 @@ class Requirement(models.Model):
 
     def people(self) -> PersonQuerySet:
         """The active people this requirement applies to."""
-        people = Person.objects.of(self.agency).active()
+        return Person.objects.of(self.agency).filter(self.covers())
+
+    def covers(self, via: str = "") -> models.Q:
+        """Who the requirement applies to, as a filter on people (or, with `via="person__"`, on
+        rows pointing at a person): active, sworn if it says so, of its unit, holding its role."""
+        who = models.Q(**{f"{via}status": Person.Status.ACTIVE})
         if self.sworn_only:
-            people = people.sworn()
+            who &= models.Q(**{f"{via}sworn": True})
         if self.unit:
-            people = people.filter(unit__iexact=self.unit)
+            who &= models.Q(**{f"{via}unit__iexact": self.unit})
         if self.role_id:
-            people = people.filter(roles=self.role_id)
-        return people
+            # A subquery, not a join: a person holding several roles stays one row.
+            holders = Person.roles.through.objects.filter(
+                person_id=models.OuterRef("person_id" if via else "pk"),
+                role_id=self.role_id,
+            )
+            who &= models.Exists(holders)
+        return who
 
     @property
     def who(self) -> str:
@@ -357,12 +367,52 @@ class Requirement(models.Model):
         return text[0].upper() + text[1:]
 
 
+class Currency(models.Model):
+    """How long one person stays current on one requirement with the training they have had.
+
+    Kept by `currency.refresh`, which the services that write completions and requirements call
+    in their own transaction. A row exists once the person has any completion of the
+    requirement's courses. It holds a date, not a status, so it never goes stale as days pass:
+    the person is current before `lapses_on` (empty when their training has never met the
+    requirement) and the status on any day follows from it (`currency.status_on`).
+    """
+
+    requirement = models.ForeignKey(Requirement, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="currency")
+    lapses_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "currency"
+        constraints = [
+            models.UniqueConstraint(
+                "requirement", "person", name="training_currency_once_per_requirement"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} on {self.requirement_id}: until {self.lapses_on}"
+
+
 class Import(models.Model):
-    """An uploaded CSV file, previewed before it is applied (once, in one transaction)."""
+    """An uploaded CSV file, previewed before it is applied (once, in one transaction, by the
+    task worker once someone confirms the preview)."""
 
     class Kind(models.TextChoices):
         PERSONNEL = "personnel", "Personnel"
         COMPLETIONS = "completions", "Completions"
+
+    class State(models.TextChoices):
+        UPLOADED = "uploaded", "Previewed, not imported"
+        QUEUED = "queued", "Waiting for the task worker"
+        RUNNING = "running", "Being imported"
+        APPLIED = "applied", "Imported"
+        REFUSED = "refused", "Refused: nothing imported"
+        FAILED = "failed", "Failed: nothing imported"
+
+    IN_PROGRESS = (State.QUEUED, State.RUNNING)
+    # An import takes seconds; one still waiting or running after this long has lost its worker
+    # (its transaction rolled back with it), and may be confirmed again.
+    STUCK_AFTER = timedelta(minutes=30)
 
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="training_imports")
     kind = models.CharField(max_length=12, choices=Kind.choices)
@@ -375,6 +425,17 @@ class Import(models.Model):
     uploaded_at = models.DateTimeField(default=timezone.now)
     applied_at = models.DateTimeField(null=True, blank=True)
     summary = models.JSONField(default=dict, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.UPLOADED)
+    lines = models.PositiveIntegerField(default=0, help_text="The file's lines of records.")
+    queued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    queued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    # What stopped it: the problems by line (refused), or the reference of a logged failure.
+    problems = models.JSONField(default=list, blank=True)
+    error_reference = models.CharField(max_length=32, blank=True)
 
     class Meta:
         ordering = ["-uploaded_at"]
@@ -384,6 +445,17 @@ class Import(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("training_import", kwargs={"slug": self.agency.slug, "pk": self.pk})
+
+    @property
+    def in_progress(self) -> bool:
+        return self.state in self.IN_PROGRESS
+
+    @property
+    def can_retry(self) -> bool:
+        """Failed, or waiting or running so long that its worker must have stopped."""
+        since = self.started_at or self.queued_at
+        stuck = self.in_progress and since and since < timezone.now() - self.STUCK_AFTER
+        return self.state == self.State.FAILED or bool(stuck)
 
 
 def add_months(day: date, months: int) -> date:

@@ -15,19 +15,15 @@ from django.utils import timezone
 from accounts.audit import record
 from accounts.models import Agency, AuditEvent, User
 from checklists.assessments.evidence import sanitized_name, stored_file_open, upload_checked
-from training import importer
+from training import currency, importer
 from training.data import read_courses
 from training.models import Completion, Course, Import, Person, Requirement, Session
+from training.tasks import import_apply_enqueue
 
 IMPORT_MAX_BYTES = 5 * 1024 * 1024
 
 
-class ImportRefused(ValidationError):
-    """An import with problems: nothing was written."""
-
-    def __init__(self, preview: importer.Preview) -> None:
-        super().__init__("The file has problems; nothing was imported.")
-        self.preview = preview
+ImportRefused = importer.ImportRefused
 
 
 @transaction.atomic
@@ -89,6 +85,7 @@ def requirement_save(*, requirement: Requirement, courses: Iterable[Course], by:
     requirement.full_clean()
     requirement.save()
     requirement.courses.set(courses)
+    currency.refresh(requirement.agency, requirements=[requirement])
     _record(requirement.agency, by, requirement, f"Saved the requirement {requirement.name}")
     return requirement
 
@@ -122,6 +119,7 @@ def session_record(*, session: Session, attendees: Iterable[Person], by: User) -
     if errors:
         raise ValidationError({"attendees": errors})
     Completion.objects.bulk_create(completions)
+    currency.refresh(session.agency, people=attendees, courses=[session.course_id])
     _record(session.agency, by, session, f"Recorded {session} with {len(completions)} attendees")
     return session
 
@@ -146,6 +144,7 @@ def completion_add(
         completion.certificate.save(completion.certificate_name, certificate, save=False)
     completion.save()
     person = completion.person
+    currency.refresh(person.agency, people=[person], courses=[completion.course_id])
     _record(person.agency, by, completion, f"Recorded {completion.course} for {person.full_name}",
             sha256=completion.certificate_sha256)  # fmt: skip
     return completion
@@ -191,26 +190,21 @@ def import_preview(*, upload: Import) -> importer.Preview:
     return importer.run(upload, dry_run=True)
 
 
-@transaction.atomic
 def import_apply(*, upload: Import, by: User) -> importer.Preview:
-    """Apply a previewed file, all or nothing; `ImportRefused` if any line has a problem."""
+    """Apply a previewed file, all or nothing, at once; `ImportRefused` if any line has a
+    problem. The pages confirm a preview with `import_queue` instead (the task worker's)."""
+    return importer.apply(upload=upload, by=by)
+
+
+@transaction.atomic
+def import_queue(*, upload: Import, by: User) -> Import:
+    """Confirm a previewed file (or one that failed or lost its worker): the task worker imports
+    it, and its page shows how far."""
     upload = Import.objects.select_for_update().get(pk=upload.pk)
-    if upload.applied_at:
-        raise ValidationError("This file was already imported.")
-    preview = importer.run(upload, dry_run=False)
-    if not preview.ok:
-        raise ImportRefused(preview)
-    upload.applied_at = timezone.now()
-    upload.summary = preview.counts()
-    upload.save(update_fields=["applied_at", "summary"])
-    record(
-        AuditEvent.Action.TRAINING_IMPORTED,
-        agency=upload.agency,
-        actor=by,
-        target=upload,
-        summary=f"Imported {upload.get_kind_display().lower()} from {upload.file_name}: "
-        f"{preview.new} new, {preview.updated} updated, {preview.unchanged} unchanged",
-        sha256=upload.sha256,
-        **preview.counts(),
-    )
-    return preview
+    if upload.state != Import.State.UPLOADED and not upload.can_retry:
+        raise ValidationError("This file is already being imported, or was.")
+    upload.state, upload.queued_by, upload.queued_at = Import.State.QUEUED, by, timezone.now()
+    upload.lines = importer.count_lines(upload.content)
+    upload.save(update_fields=["state", "queued_by", "queued_at", "lines"])
+    transaction.on_commit(lambda: import_apply_enqueue(upload=upload))
+    return upload

@@ -179,7 +179,7 @@ def session_create(request: HttpRequest, slug: str) -> HttpResponse:
             session=form.instance, attendees=form.cleaned_data["attendees"], by=request.user
         )
 
-    return _save(request, form, save, "training/form.html",
+    return _save(request, form, save, "training/session_form.html",
                  {"agency": agency, "title": "Record a session"})  # fmt: skip
 
 
@@ -298,23 +298,23 @@ def import_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def import_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    """The preview (GET), and applying it (POST): all lines or none."""
+    """The preview (GET), confirming it (POST: the task worker imports it, all lines or none),
+    then the import's progress, polled by htmx, and what it did."""
     agency = get_agency(request, slug)
     upload = access.get_import(request, agency, pk)
-    status = 200
-    if request.method == "POST" and not upload.applied_at:
+    if request.method == "POST":
         try:
-            preview = services.import_apply(upload=upload, by=request.user)
-        except services.ImportRefused as refused:
-            preview, status = refused.preview, 400
-        else:
-            messages.success(request, f"Imported: {preview.new} new, {preview.updated} updated, "
-                             f"{preview.unchanged} unchanged.")  # fmt: skip
-            return redirect("training_matrix", slug=agency.slug)
-    else:
-        preview = None if upload.applied_at else services.import_preview(upload=upload)
-    return render(request, "training/import_detail.html",
-                  {"agency": agency, "upload": upload, "preview": preview}, status=status)  # fmt: skip
+            services.import_queue(upload=upload, by=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        return redirect(upload)
+    template = "training/import_detail.html"
+    if request.htmx and upload.state != Import.State.UPLOADED:
+        template += "#status"
+    preview = (
+        services.import_preview(upload=upload) if upload.state == Import.State.UPLOADED else None
+    )
+    return render(request, template, {"agency": agency, "upload": upload, "preview": preview})
 
 
 @require_safe

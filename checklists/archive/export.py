@@ -29,7 +29,9 @@ from checklists.archive.format import (
     ArchiveError,
     ArchiveSummary,
     HistoricalResponse,
+    kinds,
     muster_version,
+    sections,
 )
 from checklists.models import (
     Assessment,
@@ -106,13 +108,28 @@ def _agency_querysets(agency: Agency) -> dict[str, models.QuerySet]:
         "figures": Figure.objects.filter(catalog_version__in=versions),
         "figure_values": FigureValue.objects.filter(figure__catalog_version__in=versions),
     }
+    for section in sections():
+        rows |= section.rows(agency)
     rows["users"] = User.objects.filter(pk__in=_user_ids(rows))
     rows["roles"] = Role.objects.filter(
         models.Q(items__catalog_version__in=versions)
         | models.Q(memberships__in=memberships)
         | models.Q(pk__in=invitations.values("roles"))
+        | models.Q(pk__in=_role_ids(rows))
     ).distinct()
     return rows
+
+
+def _role_ids(rows: dict[str, models.QuerySet]) -> set[int]:
+    """The roles the registered apps' rows name (a person's functional roles, say)."""
+    ids: set[int] = set()
+    for kind, queryset in rows.items():
+        if kind in KINDS:
+            continue
+        for f in queryset.model._meta.get_fields():
+            if f.related_model is Role and not f.auto_created:  # a foreign key or a many
+                ids |= set(queryset.exclude(**{f.name: None}).values_list(f.name, flat=True))
+    return ids
 
 
 def _user_ids(rows: dict[str, models.QuerySet]) -> set[int]:
@@ -127,7 +144,9 @@ def _user_ids(rows: dict[str, models.QuerySet]) -> set[int]:
 
 def _agency_rows(agency: Agency) -> dict[str, list[dict]]:
     querysets = _agency_querysets(agency)
-    data = {kind: serializers.serialize("python", querysets[kind].order_by("pk")) for kind in KINDS}
+    data = {
+        kind: serializers.serialize("python", querysets[kind].order_by("pk")) for kind in kinds()
+    }
     member_ids = set(querysets["memberships"].values_list("user_id", flat=True))
     for row in data["users"]:
         row["fields"].pop("groups", None)
@@ -150,6 +169,8 @@ def _stored_files(data: dict[str, list[dict]]) -> list[tuple[str, str | None]]:
         files += [
             (r["fields"]["file"], r["fields"]["sha256"]) for r in data[kind] if r["fields"]["file"]
         ]
+    for section in sections():
+        files += section.files(data)
     return list(dict(files).items())
 
 

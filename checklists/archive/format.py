@@ -14,13 +14,22 @@ rewrites the references to it, with two exceptions chosen for the signed record:
 keeps its id, because the id is part of the snapshot a sign-off fingerprints, and a catalog
 version keeps its catalog slug and number (an identical version already loaded is reused).
 Users are never merged: the import refuses if any of their email addresses is taken here.
+
+Apps above checklists (training, exercises) keep rows of their own for an agency. Each declares
+them as a `Section` from its AppConfig.ready() (`register_section`): its kinds of row, how to
+find the agency's, the stored files they point at, and how to write them back through the
+restore's `insert` and `file_store`. The archive then holds those kinds beside its own, and
+checklists never imports the app. An archive made before an app registered has none of its
+kinds: they read as empty.
 """
 
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -77,6 +86,43 @@ AGENCY_KINDS: dict[str, type[models.Model]] = {
     "audit_events": AuditEvent,
 }
 KINDS = {"roles": Role} | CATALOG_KINDS | AGENCY_KINDS
+
+
+@dataclass(frozen=True)
+class Section:
+    """The rows an app above checklists keeps for an agency, carried in its archive.
+
+    `kinds`: kind name -> model, in the order they are written back (names unique across
+    apps, such as "training_people"). `rows(agency)`: each kind's queryset of the agency's rows.
+    `files(data)`: (storage name, SHA-256 on record or None) of every file the serialized rows
+    point at. `restore(restore, agency)`: writes the rows back, after the agency's own rows,
+    with `restore.insert(kind, ...)`, `restore.ids` and `restore.file_store(...)`.
+    """
+
+    kinds: dict[str, type[models.Model]]
+    rows: Callable[[Agency], dict[str, models.QuerySet]]
+    files: Callable[[dict[str, list[dict]]], list[tuple[str, str | None]]]
+    restore: Callable[[Any, Agency], None]
+
+
+_sections: list[Section] = []
+
+
+def register_section(section: Section) -> None:
+    if section not in _sections:
+        _sections.append(section)
+
+
+def sections() -> list[Section]:
+    return list(_sections)
+
+
+def kinds() -> dict[str, type[models.Model]]:
+    """Every kind of row an archive holds: checklists' own, then each registered app's."""
+    found = dict(KINDS)
+    for section in _sections:
+        found |= section.kinds
+    return found
 
 
 class ArchiveError(Exception):

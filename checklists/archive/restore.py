@@ -28,6 +28,8 @@ from checklists.archive.format import (
     MANIFEST,
     ArchiveError,
     ArchiveSummary,
+    kinds,
+    sections,
 )
 from checklists.models import (
     Assessment,
@@ -71,11 +73,13 @@ def _archive_check(path: Path, archive: zipfile.ZipFile) -> _Archive:
         raise ArchiveError(f"Unknown archive format {found!r}: this Muster reads {FORMAT}.")
     _members_check(archive, manifest.get("members") or {})
     data = json.loads(archive.read(DATA))
-    if not isinstance(data, dict) or set(data) != set(KINDS):
+    every = kinds()
+    if not isinstance(data, dict) or not set(KINDS) <= set(data) <= set(every):
         raise ArchiveError(f"data.json does not hold the kinds of row {FORMAT} promises.")
-    counts = {kind: len(data[kind]) for kind in KINDS}
+    counts = {kind: len(data[kind]) for kind in data}
     if counts != manifest.get("counts"):
         raise ArchiveError("The row counts in data.json do not match the manifest.")
+    data = {kind: [] for kind in every} | data  # an app's kinds, from before it registered: none
     return _Archive(zip=archive, manifest=manifest, data=data)
 
 
@@ -207,6 +211,8 @@ class _Restore:
         self.insert("review_comments", bulk=True)
         self.sign_offs()
         self.reports()
+        for section in sections():
+            section.restore(self, agency)
         self.insert("audit_events")
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), [Assessment]):
@@ -227,7 +233,7 @@ class _Restore:
         self, kind: str, *, rows=None, keep_pk=False, bulk=False, m2m=(), change=None
     ) -> list:
         """Write rows of one kind with new keys (or their own), remembering old key → new."""
-        model, pairs = KINDS[kind], []
+        model, pairs = kinds()[kind], []
         rows = self.data[kind] if rows is None else rows
         for deserialized in serializers.deserialize("python", rows):
             obj, old = deserialized.object, deserialized.object.pk

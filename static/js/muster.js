@@ -76,3 +76,32 @@ document.addEventListener("DOMContentLoaded", () => {
     if (!window.location.search) panel.open = false;
   });
 });
+
+// A session's roster (training): the checkbox list of a thousand people gains a filter by name
+// or number and one by unit, and a count of the people ticked. Without this script the whole
+// list shows, grouped by unit; people ticked and then filtered out stay ticked and are sent.
+document.querySelectorAll("[data-roster-tools]").forEach((tools) => {
+  const list = tools.closest("fieldset").querySelector("[data-roster]");
+  const text = tools.querySelector("input[type=search]");
+  const unit = tools.querySelector("select");
+  const count = tools.querySelector("[data-roster-count]");
+  const update = () => {
+    const wanted = text.value.trim().toLowerCase();
+    list.querySelectorAll("[data-roster-unit]").forEach((group) => {
+      const unitShown = !unit.value || unit.value === group.dataset.rosterUnit;
+      let shown = 0;
+      group.querySelectorAll("[data-roster-person]").forEach((person) => {
+        person.hidden = !(unitShown && person.dataset.rosterPerson.includes(wanted));
+        if (!person.hidden) shown += 1;
+      });
+      group.hidden = shown === 0;
+    });
+    const ticked = list.querySelectorAll("input:checked").length;
+    count.textContent = `${ticked} ${ticked === 1 ? "person" : "people"} ticked`;
+  };
+  tools.hidden = false;
+  text.addEventListener("input", update);
+  unit.addEventListener("change", update);
+  list.addEventListener("change", update);
+  update();
+});

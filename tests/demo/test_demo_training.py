@@ -11,7 +11,7 @@ from accounts.models import Agency
 from checklists.assessments.extensions import computed_answers
 from training import currency
 from training.currency import Status
-from training.models import Completion, Person, Session
+from training.models import Completion, Import, Person, Session
 
 
 def test_the_demo_agency_has_a_roster_three_years_of_training_and_some_lapsing(catalog_version):
@@ -22,6 +22,9 @@ def test_the_demo_agency_has_a_roster_three_years_of_training_and_some_lapsing(c
     assert Person.objects.of(harbor).filter(status="separated").exists()
     assert Session.objects.filter(agency=harbor).count() >= 10
     assert Completion.objects.of(harbor).count() > 200
+    lms = Import.objects.get(agency=harbor)  # the IS-700 transcripts, from the LMS's CSV
+    assert (lms.state, lms.summary["new"]) == (Import.State.APPLIED, lms.lines)
+    assert Completion.objects.of(harbor).filter(course__code="is-700").count() == lms.lines
     summaries = currency.summaries(currency.for_agency(harbor), timezone.localdate())
     statuses = {status for s in summaries for status, n in s.counts.items() if n}
     assert {Status.CURRENT, Status.EXPIRING, Status.EXPIRED} <= statuses

@@ -73,22 +73,20 @@ def test_a_status_filter_without_its_requirement_is_an_error_beside_the_field(
     assert "Choose the requirement" in response.content.decode()
 
 
-def test_the_matrix_and_the_summary_make_as_many_queries_for_many_people_as_for_few(
+def test_the_matrix_filtered_or_not_the_summary_and_the_dashboard_query_as_much_for_many_as_few(
     client_for, lead, agency, courses, sord, today, count_queries, catalog_version
 ):
     requirement(agency, [courses["is-100"], courses["is-700"]], name="NIMS", measure="all")
     client = client_for(lead)
     _staff(agency, courses, today, 5)
     client.get(url("agency_detail", agency))  # the first request notes the agency in the session
-    few = [
-        count_queries(lambda n=n: client.get(url(n, agency)))
-        for n in ("training_matrix", "agency_detail")
+    pages = [
+        (url(n, agency), {}) for n in ("training_matrix", "training_requirements", "agency_detail")
     ]
+    pages.append((url("training_matrix", agency), {"requirement": sord.pk, "status": "current"}))
+    few = [count_queries(lambda u=u, q=q: client.get(u, q)) for u, q in pages]
     _staff(agency, courses, today, 120, start=5)
-    many = [
-        count_queries(lambda n=n: client.get(url(n, agency)))
-        for n in ("training_matrix", "agency_detail")
-    ]
+    many = [count_queries(lambda u=u, q=q: client.get(u, q)) for u, q in pages]
 
     assert many == few
     assert client.get(url("training_matrix", agency)).context["page"].paginator.num_pages == 3
@@ -244,3 +242,57 @@ def test_a_person_links_only_to_an_account_of_the_agency(
 
     assert "user" in refused.context["form"].errors
     assert Person.objects.get().user == editor
+
+
+def test_a_roster_is_ticked_by_unit_or_pasted_as_employee_numbers_without_javascript(
+    client_for, coordinator, agency, courses, today
+):
+    patrol = [person(agency, f"P{n}", full_name=f"Patrol {n}") for n in range(3)]
+    traffic = person(agency, "T1", full_name="Traffic One", unit="Traffic")
+    client = client_for(coordinator)
+
+    form = client.get(url("training_session_create", agency)).content.decode()
+    response = client.post(url("training_session_create", agency), {
+        "course": courses["sord"].pk, "starts_on": today, "ends_on": today, "hours": "8",
+        "attendees": [patrol[0].pk], "attendee_numbers": "P1, P2\nT1\n",
+    })  # fmt: skip
+
+    assert '<legend class="h6 mt-2 mb-1">Traffic</legend>' in form
+    assert f'<label class="form-check-label" for="id_attendees_{traffic.pk}">Traffic One' in form
+    assert response.status_code == 302
+    roster = Session.objects.get().completions.values_list("person__employee_number", flat=True)
+    assert sorted(roster) == ["P0", "P1", "P2", "T1"]
+
+
+def test_an_unknown_pasted_number_and_an_empty_roster_are_errors_beside_their_fields(
+    client_for, coordinator, agency, courses, today
+):
+    person(agency, "1", full_name="Known")
+    gone = person(agency, "2", status="separated", separated_on=today - timedelta(days=3))
+    session = {"course": courses["sord"].pk, "starts_on": today, "ends_on": today, "hours": "8"}
+    client = client_for(coordinator)
+
+    unknown = client.post(url("training_session_create", agency),
+                          session | {"attendee_numbers": f"1 404 {gone.employee_number}"})  # fmt: skip
+    empty = client.post(url("training_session_create", agency), session)
+
+    assert "employee number 2, 404." in str(unknown.context["form"].errors["attendee_numbers"])
+    assert "Tick at least one" in str(empty.context["form"].errors["attendees"])
+    assert not Session.objects.exists()
+
+
+def test_the_session_form_makes_as_many_queries_for_a_thousand_people_as_for_ten(
+    client_for, coordinator, agency, count_queries
+):
+    client = client_for(coordinator)
+    Person.objects.bulk_create(
+        Person(agency=agency, employee_number=str(n), full_name=f"Officer {n}") for n in range(10)
+    )
+    client.get(url("agency_detail", agency))  # the first request notes the agency in the session
+    few = count_queries(lambda: client.get(url("training_session_create", agency)))
+    Person.objects.bulk_create(
+        Person(agency=agency, employee_number=str(n), full_name=f"Officer {n}")
+        for n in range(10, 1000)
+    )
+
+    assert count_queries(lambda: client.get(url("training_session_create", agency))) == few

@@ -20,12 +20,22 @@ BADGES = {
 }
 
 
+# The badges that carry no date, written once rather than once a cell.
+PLAIN = {status: format_html('<span class="badge {}">{}</span>', css, text)
+         for status, (css, text) in BADGES.items()} | {Status.NOT_REQUIRED: NOT_REQUIRED}  # fmt: skip
+
+
 @register.filter
 def status_badge(cell: Cell) -> str:
-    """A matrix cell: a filter rather than an include, as a page has hundreds of them."""
-    if cell.status not in BADGES:
-        return NOT_REQUIRED
-    css, text = BADGES[cell.status]
+    """One cell's status in words, with the day it lapses when that is within 90 days."""
     if cell.status == Status.EXPIRING and cell.expires_on:
-        text = f"! Expires {cell.expires_on:%b %-d, %Y}"
-    return format_html('<span class="badge {}">{}</span>', css, text)
+        css, _ = BADGES[Status.EXPIRING]
+        return format_html('<span class="badge {}">! Expires {}</span>', css,
+                           f"{cell.expires_on:%b %-d, %Y}")  # fmt: skip
+    return PLAIN.get(cell.status, NOT_REQUIRED)
+
+
+@register.filter
+def status_cells(cells: list[Cell]) -> str:
+    """A matrix row's cells: one filter a row rather than a tag a cell, as a page has hundreds."""
+    return mark_safe("".join(f"<td>{status_badge(cell)}</td>" for cell in cells))  # noqa: S308 — each badge is escaped by format_html

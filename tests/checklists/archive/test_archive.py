@@ -394,3 +394,27 @@ def test_a_different_catalog_under_the_same_number_is_refused(lived_in, settings
     with pytest.raises(CommandError, match="version #1 here differs from the archived one"):
         import_(path)
     assert not Agency.objects.exists()
+
+
+def test_an_archive_from_before_an_app_registered_its_rows_imports_without_them(
+    lived_in, settings, tmp_path
+):
+    path = export(tmp_path)
+    older = tmp_path / "older.zip"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(older, "w") as target:
+        data = json.loads(source.read("data.json"))
+        own = {kind: rows for kind, rows in data.items() if not kind.startswith("training_")}
+        payload = json.dumps(own).encode()
+        manifest = json.loads(source.read("manifest.json"))
+        manifest["counts"] = {kind: len(rows) for kind, rows in own.items()}
+        manifest["members"]["data.json"] = {"sha256": sha256(payload), "size": len(payload)}
+        for info in source.infolist():
+            if info.filename not in ("data.json", "manifest.json"):
+                target.writestr(info, source.read(info))
+        target.writestr("data.json", payload)
+        target.writestr("manifest.json", json.dumps(manifest))
+
+    empty_instance(settings, tmp_path)
+    import_(older)
+
+    assert Agency.objects.get().slug == "harbor"
