@@ -119,3 +119,44 @@ def in_place_check(response) -> dict[str, str]:
         return {"notes": f"{n} corrective action{'s are' if n > 1 else ' is'} still open on this "
                 "item: say in the notes why it is in place all the same."}  # fmt: skip
     return {}
+
+
+def _open_action_scopes(agency: Agency) -> dict[str, list[tuple[int, set]]]:
+    """{item code: [(action id, its schools, empty for every school)]} of the unresolved
+    actions, in one query."""
+    actions: dict[int, tuple[set, set]] = {}
+    rows = CorrectiveAction.objects.of(agency).unresolved().filter(items__isnull=False)
+    for pk, code, school_id in rows.values_list("pk", "items__code", "schools"):
+        codes, schools = actions.setdefault(pk, (set(), set()))
+        codes.add(code)
+        if school_id is not None:
+            schools.add(school_id)
+    scopes: dict[str, list[tuple[int, set]]] = {}
+    for pk, (codes, schools) in actions.items():
+        for code in codes:
+            scopes.setdefault(code, []).append((pk, schools))
+    return scopes
+
+
+def review_panel(assessment) -> Panel | None:
+    """The review page's list of items recorded in place while corrective actions on them are
+    still open (at that school, or agency-wide), each with the note given for it. Two queries
+    whatever the number of actions and responses."""
+    scopes = _open_action_scopes(assessment.agency)
+    if not scopes:
+        return None
+    in_place = (
+        assessment.responses.filter(status="in_place", item__code__in=scopes)
+        .select_related("item", "school").in_checklist_order()
+    )  # fmt: skip
+    rows = []
+    for response in in_place:
+        n = sum(
+            1
+            for _, schools in scopes[response.item.code]
+            if not schools or response.school_id in schools
+        )
+        if n:
+            rows.append({"response": response, "open_actions": n})
+    context = {"agency": assessment.agency, "rows": rows}
+    return Panel("exercises/includes/review_panel.html", context)

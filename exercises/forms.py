@@ -25,7 +25,9 @@ def _items(version) -> forms.QuerySet:
 class ExerciseForm(forms.ModelForm):
     objectives = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="One objective a line.",
+        help_text="One objective a line; after a “|”, the core capability it tests, such as "
+        "“Contain the threat within 5 minutes | On-scene Security, Protection, and Law "
+        "Enforcement”.",
     )
     organizations = ModelMultipleChoiceField(
         queryset=Organization.objects.none(), required=False, widget=forms.CheckboxSelectMultiple,
@@ -43,9 +45,11 @@ class ExerciseForm(forms.ModelForm):
 
     class Meta:
         model = Exercise
-        fields = ["title", "kind", "starts_on", "ends_on", "scenario", "school", "site",
-                  "organizations", "items", "course", "hours", "attendees"]  # fmt: skip
+        fields = ["title", "kind", "mission_area", "starts_on", "ends_on", "scenario", "school",
+                  "site", "organizations", "items", "course", "hours", "attendees",
+                  "contacts"]  # fmt: skip
         widgets = {"starts_on": DateInput(), "ends_on": DateInput(),
+                   "contacts": forms.Textarea(attrs={"rows": 2}),
                    "scenario": forms.Textarea(attrs={"rows": 3})}  # fmt: skip
 
     def __init__(self, *args, agency: Agency, membership: Membership, **kwargs) -> None:
@@ -60,14 +64,23 @@ class ExerciseForm(forms.ModelForm):
         self.fields["course"].queryset = Course.objects.available_to(agency)
         self.fields["attendees"].queryset = Person.objects.of(agency).active()
         if self.instance.pk:
-            self.initial["objectives"] = "\n".join(o.text for o in self.instance.objectives.all())
+            self.initial["objectives"] = "\n".join(
+                " | ".join(filter(None, (o.text, o.capability)))
+                for o in self.instance.objectives.all()
+            )
 
-    def clean_objectives(self) -> list[str]:
-        lines = [line.strip() for line in self.cleaned_data["objectives"].splitlines()]
-        lines = list(dict.fromkeys(line for line in lines if line))
-        if any(len(line) > 300 for line in lines):
+    def clean_objectives(self) -> list[tuple[str, str]]:
+        """(text, capability) of each line, the first of any text given twice."""
+        found: dict[str, str] = {}
+        for line in self.cleaned_data["objectives"].splitlines():
+            text, _, capability = (part.strip() for part in line.partition("|"))
+            if text:
+                found.setdefault(text, capability)
+        if any(len(text) > 300 for text in found):
             raise forms.ValidationError("Keep each objective under 300 characters.")
-        return lines
+        if any(len(capability) > 200 for capability in found.values()):
+            raise forms.ValidationError("Keep each capability under 200 characters.")
+        return list(found.items())
 
 
 class OrganizationForm(forms.ModelForm):
