@@ -37,6 +37,14 @@ class Panel:
     context: dict
 
 
+@dataclass(frozen=True)
+class Flag:
+    """A short notice on a checklist row (in words, never colour alone), linking to its detail."""
+
+    text: str
+    url: str
+
+
 # provider(agency, *, today) -> {(item code, prompt key): ComputedAnswer}
 AnswersProvider = Callable[..., dict[tuple[str, str], ComputedAnswer]]
 _answer_providers: list[AnswersProvider] = []
@@ -47,6 +55,9 @@ _item_panel_providers: list[Callable[[Agency, str], Panel | None]] = []
 _response_checks: list[Callable[..., dict[str, str]]] = []
 # name -> provider(agency, *, today) -> (full section, public section) or None
 _snapshot_providers: dict[str, Callable[..., tuple[dict, dict] | None]] = {}
+# provider(agency, responses) -> {response pk: [Flag]} for one page of checklist rows, in a
+# fixed number of queries whatever the number of rows
+_row_flag_providers: list[Callable[..., dict[int, list[Flag]]]] = []
 # provider(assessment) -> a panel on the assessment's review page, or None
 _review_panel_providers: list[Callable[..., Panel | None]] = []
 
@@ -99,6 +110,21 @@ def response_problems(response) -> dict[str, str]:
 
 def register_snapshot_section(name: str, provider: Callable[..., tuple[dict, dict] | None]):
     _snapshot_providers[name] = provider
+
+
+def register_row_flags(provider: Callable[..., dict[int, list[Flag]]]) -> None:
+    if provider not in _row_flag_providers:
+        _row_flag_providers.append(provider)
+
+
+def row_flags(agency: Agency, responses) -> dict[int, list[Flag]]:
+    """Every registered flag of these checklist rows, by response pk (rows without any absent)."""
+    responses = list(responses)
+    flags: dict[int, list[Flag]] = {}
+    for provider in _row_flag_providers if responses else ():
+        for pk, found in provider(agency, responses).items():
+            flags.setdefault(pk, []).extend(found)
+    return flags
 
 
 def register_review_panel(provider: Callable[..., Panel | None]) -> None:
