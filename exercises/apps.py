@@ -24,6 +24,7 @@ class ExercisesConfig(AppConfig):
         extensions.register_response_check(figures.in_place_check)
         extensions.register_snapshot_section("exercises", figures.snapshot_section)
         extensions.register_review_panel(figures.review_panel)
+        extensions.register_row_flags(figures.row_flags)
         # The verify page recognises a signed after-action report by its snapshot's format.
         after_action_report = extensions.SignedDocument(
             format=aar.FORMAT,

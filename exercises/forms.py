@@ -6,7 +6,7 @@ from django import forms
 
 from accounts.forms import ModelMultipleChoiceField
 from accounts.models import Agency, Membership, School
-from checklists.assessments.forms import DateInput
+from checklists.assessments.forms import DateInput, LongSelect, compact, plain_choices
 from checklists.catalog.models import Item
 from exercises.models import (
     CorrectiveAction,
@@ -154,14 +154,26 @@ class PlanFilterForm(forms.Form):
         choices=[("", "Any status"), ("unresolved", "Open or in progress"),
                  *CorrectiveAction.Status.choices], required=False,
     )  # fmt: skip
-    owner = forms.ModelChoiceField(queryset=Person.objects.none(), required=False)
+    owner = forms.ModelChoiceField(
+        queryset=Person.objects.none(), required=False, empty_label="Anyone", widget=LongSelect
+    )
     item = forms.CharField(required=False, label="Item code", max_length=20)
-    school = forms.ModelChoiceField(queryset=School.objects.none(), required=False)
+    school = forms.ModelChoiceField(
+        queryset=School.objects.none(), required=False, empty_label="Any school",
+        widget=LongSelect,
+    )  # fmt: skip
     overdue = forms.BooleanField(required=False, label="Overdue only")
 
     def __init__(self, *args, agency: Agency, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = (
-            Person.objects.of(agency).filter(corrective_actions__isnull=False).distinct()
+        owners = Person.objects.of(agency).filter(corrective_actions__isnull=False).distinct()
+        schools = School.objects.filter(agency=agency)
+        self.fields["owner"].queryset, self.fields["school"].queryset = owners, schools
+        # The options from the names alone, written out in Python: a large agency's 200
+        # schools and hundreds of owners as model instances and option templates cost more
+        # than the plan's rows.
+        plain_choices(
+            self.fields["owner"], owners.order_by("full_name").values_list("pk", "full_name")
         )
-        self.fields["school"].queryset = School.objects.filter(agency=agency)
+        plain_choices(self.fields["school"], schools.order_by("name").values_list("pk", "name"))
+        compact(self)

@@ -8,7 +8,7 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models
 from django.urls import reverse
 from django.utils import timezone
 
@@ -260,6 +260,24 @@ class CorrectiveActionQuerySet(models.QuerySet["CorrectiveAction"]):
 
     def overdue(self, today=None) -> CorrectiveActionQuerySet:
         return self.unresolved().filter(due_on__lt=today or timezone.localdate())
+
+    def for_table(self) -> CorrectiveActionQuerySet:
+        """What a table of actions shows, in one query for any number of rows: the exercise and
+        the responsible, and the items' codes and the schools' names as text (`item_codes`,
+        `school_names`): prefetching them as model instances was a third of the plan's time."""
+        return self.select_related("exercise", "owner", "organization").annotate(
+            item_codes=_joined(CorrectiveAction.items.through, "item__code"),
+            school_names=_joined(CorrectiveAction.schools.through, "school__name"),
+        )
+
+
+def _joined(through, field: str) -> models.Subquery:
+    """The action's linked codes or names, "LER-18, LER-19", in a subquery of the link table
+    (sorted where the database can sort inside an aggregate: PostgreSQL, SQLite 3.44 on)."""
+    sort = {"order_by": field} if connection.features.supports_aggregate_order_by_clause else {}
+    rows = through.objects.filter(correctiveaction=models.OuterRef("pk")).order_by()
+    joined = models.StringAgg(field, models.Value(", "), **sort)
+    return models.Subquery(rows.values("correctiveaction").annotate(joined=joined).values("joined"))
 
 
 class CorrectiveAction(models.Model):

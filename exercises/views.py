@@ -138,10 +138,7 @@ def exercise_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "observations", queryset=Observation.objects.prefetch_related("corrective_actions")
         )
     )
-    actions = (
-        exercise.corrective_actions.select_related("owner", "organization", "observation")
-        .prefetch_related("items", "schools")
-    )  # fmt: skip
+    actions = exercise.corrective_actions.for_table()
     return render(request, "exercises/exercise_detail.html", {
         "agency": agency, "exercise": exercise, "objectives": objectives, "actions": actions,
         "review": Review.objects.filter(exercise=exercise).first(),
@@ -383,7 +380,8 @@ def _plan_actions(agency, form: PlanFilterForm):
         actions = actions.filter(schools=data["school"])
     if data.get("overdue"):
         actions = actions.overdue()
-    return actions.distinct()
+    # Only the filters through a many-to-many relation can list an action twice.
+    return actions.distinct() if data.get("item") or data.get("school") else actions
 
 
 @require_safe
@@ -391,10 +389,7 @@ def improvement_plan(request: HttpRequest, slug: str) -> HttpResponse:
     agency = get_agency(request, slug)
     access.require(request, agency)
     form = PlanFilterForm(request.GET or None, agency=agency)
-    actions = (
-        _plan_actions(agency, form).select_related("exercise__agency", "owner", "organization")
-        .prefetch_related("items", "schools").order_by("due_on", "pk")
-    )  # fmt: skip
+    actions = _plan_actions(agency, form).for_table().order_by("due_on", "pk")
     page = Paginator(actions, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

@@ -96,3 +96,44 @@ def test_the_review_list_takes_the_same_queries_for_more_actions(
     before = count_queries(lambda: client.get(page))
     add(6)
     assert count_queries(lambda: client.get(page)) == before
+
+
+def test_a_checklist_row_flags_its_open_corrective_actions(
+    client_for, agency, lead, viewer, school, other_school, assessment
+):
+    ler19 = Item.objects.get(catalog_version=assessment.catalog_version, code="LER-19")
+    action = corrective_action(exercise(agency, lead), lead, items=[ler19], schools=[school])
+    page = url("assessment_checklist", agency, assessment.pk)
+    here = response_for(assessment, "LER-19", school=school)
+    there = response_for(assessment, "LER-19", school=other_school)
+
+    rows = client_for(viewer).get(page, {"q": "LER-19"}).context["row_flags"]
+    action_advance(action=action, status="done", by=lead)
+    after = client_for(viewer).get(page, {"q": "LER-19"})
+
+    assert [f.text for f in rows[here.pk]] == ["1 open corrective action"]
+    assert "item=LER-19" in rows[here.pk][0].url
+    assert there.pk not in rows
+    assert "open corrective action" not in after.text
+
+
+def test_the_checklist_with_flags_takes_the_same_queries_for_more_actions(
+    client_for, agency, lead, assessment, count_queries
+):
+    codes = ("LER-18", "LER-19", "LER-26")
+    items = list(Item.objects.filter(catalog_version=assessment.catalog_version, code__in=codes))
+    client = client_for(lead)
+    page = url("assessment_checklist", agency, assessment.pk)
+
+    def add(n: int) -> None:
+        for _ in range(n):
+            corrective_action(exercise(agency, lead), lead, items=items,
+                              schools=[SchoolFactory(agency=agency)])  # fmt: skip
+
+    add(1)
+    client.get(page)
+    before = count_queries(lambda: client.get(page))
+    add(8)
+    after = client.get(page)
+    assert count_queries(lambda: client.get(page)) == before
+    assert after.context["row_flags"]
