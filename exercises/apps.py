@@ -14,7 +14,7 @@ class ExercisesConfig(AppConfig):
         # LER-18 and LER-26 computed from exercises, and the dashboard's exercise panel;
         # checklists offers the plug-in points and never imports this app.
         from checklists.assessments import extensions
-        from exercises import aar, digest, figures
+        from exercises import aar, digest, figures, services
         from exercises.models import AfterActionReport
         from notifications import registry
 
@@ -31,6 +31,7 @@ class ExercisesConfig(AppConfig):
             label="after-action report",
             match=AfterActionReport.objects.matching,
             describe=aar.describe,
+            recover=services.aars_recover,
         )
         extensions.register_signed_document(after_action_report)
         # The responsible person's actions due soon or overdue, in their digest.

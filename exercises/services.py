@@ -9,6 +9,7 @@ from typing import IO
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
@@ -16,6 +17,7 @@ from accounts.audit import record
 from accounts.models import Agency, AuditEvent, School, User
 from checklists.assessments.evidence import stored_file_open, upload_checked
 from checklists.catalog.models import Item
+from checklists.signoff.models import Report
 from checklists.signoff.snapshot import canonical, fingerprint
 from exercises.aar import ATTESTATION, aar_snapshot
 from exercises.models import (
@@ -29,7 +31,7 @@ from exercises.models import (
     Review,
     ReviewAttachment,
 )
-from exercises.tasks import aar_render_enqueue
+from exercises.tasks import aar_render_enqueue, aar_render_queued
 from training.models import Completion, Person, Session
 from training.services import completion_add, session_record
 
@@ -353,6 +355,24 @@ def _aar_write(*, exercise: Exercise, by: User, typed_name: str, typed_title: st
             snapshot_sha256=report.snapshot_sha256)  # fmt: skip
     transaction.on_commit(lambda: aar_render_enqueue(report=report))
     return report
+
+
+@transaction.atomic
+def aars_recover() -> list[AfterActionReport]:
+    """Queue again the AAR renders the worker lost, as `reports_recover` does for the reports:
+    one that outlived its lease, and one waiting whose task is no longer queued."""
+    cutoff = timezone.now() - Report.lease()
+    locked = AfterActionReport.objects.select_for_update(of=("self",)).order_by("pk")
+    stalled = locked.filter(state=Report.State.RUNNING).filter(
+        Q(started_at__lt=cutoff) | Q(started_at__isnull=True)
+    )
+    waiting = locked.filter(state=Report.State.PENDING, signed_at__lt=cutoff)
+    lost = list(stalled) + [r for r in waiting if not aar_render_queued(report=r)]
+    for report in lost:
+        report.state, report.task_id = Report.State.PENDING, ""
+        report.save(update_fields=["state", "task_id"])
+    transaction.on_commit(lambda: [aar_render_enqueue(report=r) for r in lost])
+    return lost
 
 
 def aar_open(*, report: AfterActionReport, by: User) -> IO[bytes]:

@@ -75,6 +75,8 @@ class SignedDocument:
     label: str  # what the document is called: "after-action report"
     match: Callable[[str], object | None]
     describe: Callable[[object], str]
+    # Queues again the renders the task worker lost; returns them (`manage.py recover_reports`).
+    recover: Callable[[], list] | None = None
 
 
 _signed_documents: dict[str, SignedDocument] = {}
@@ -134,6 +136,10 @@ def register_review_panel(provider: Callable[..., Panel | None]) -> None:
 
 def register_signed_document(document: SignedDocument) -> None:
     _signed_documents[document.format] = document
+
+
+def signed_documents() -> list[SignedDocument]:
+    return list(_signed_documents.values())
 
 
 def signed_document(snapshot_format: str) -> SignedDocument | None:
