@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from exercises.models import CorrectiveAction, Exercise, Organization
+from checklists.admin import ReadOnlyAdmin
+from exercises.models import AfterActionReport, CorrectiveAction, Exercise, Organization
 
 
 @admin.register(Organization)
@@ -24,3 +25,14 @@ class CorrectiveActionAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     raw_id_fields = ["exercise", "observation", "owner", "items", "schools"]
     readonly_fields = ["done_by", "verified_by"]
+
+
+@admin.register(AfterActionReport)
+class AfterActionReportAdmin(ReadOnlyAdmin):
+    """Signed AAR/IPs are only ever added; the admin shows them, with a failed render's detail."""
+
+    list_display = ["exercise", "number", "typed_name", "signed_at", "state", "error_reference"]
+    list_filter = ["state"]
+    search_fields = ["snapshot_sha256", "sha256", "exercise__title", "error_reference"]
+    list_select_related = ["exercise"]
+    exclude = ["snapshot"]
