@@ -468,6 +468,10 @@ class AfterActionReport(models.Model):
         return reverse("exercise_aar_download", kwargs={"slug": agency.slug, "pk": self.pk})
 
     @property
+    def in_progress(self) -> bool:
+        return self.state in (self.State.PENDING, self.State.RUNNING)
+
+    @property
     def file_name(self) -> str:
         exercise = self.exercise
         return f"muster-{exercise.agency.slug}-exercise-{exercise.pk}-aar-{self.number}.pdf"

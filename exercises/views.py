@@ -133,23 +133,32 @@ def exercise_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def exercise_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     agency = get_agency(request, slug)
     exercise = access.get_exercise(request, agency, pk)
+    aar = _aar_context(request, agency, exercise)
+    if request.htmx and request.GET.get("part") == "aar":  # the AAR section polls while it renders
+        return render(request, "exercises/exercise_detail.html#aar", aar)
     objectives = exercise.objectives.prefetch_related(
         Prefetch(
             "observations", queryset=Observation.objects.prefetch_related("corrective_actions")
         )
     )
-    actions = exercise.corrective_actions.for_table()
-    return render(request, "exercises/exercise_detail.html", {
-        "agency": agency, "exercise": exercise, "objectives": objectives, "actions": actions,
-        "review": Review.objects.filter(exercise=exercise).first(),
+    return render(request, "exercises/exercise_detail.html", aar | {
+        "objectives": objectives, "actions": exercise.corrective_actions.for_table(),
         "attachments": exercise.attachments.all(),
         "organizations": exercise.organizations.all(), "items": exercise.items.all(),
         "attendees": exercise.attendees.all(),
-        "reports": exercise.after_action_reports.all(),
         "can_change": request.user.has_perm(CHANGE, exercise),
         "can_plan": request.user.has_perm(PLAN, agency),
-        "can_sign": request.user.has_perm(SIGN, agency),
     })  # fmt: skip
+
+
+def _aar_context(request, agency, exercise: Exercise) -> dict:
+    reports = list(exercise.after_action_reports.all())
+    return {
+        "agency": agency, "exercise": exercise, "reports": reports,
+        "reports_in_progress": any(r.in_progress for r in reports),
+        "review": Review.objects.filter(exercise=exercise).first(),
+        "can_sign": request.user.has_perm(SIGN, agency),
+    }  # fmt: skip
 
 
 def exercise_review(request: HttpRequest, slug: str, pk: int) -> HttpResponse:

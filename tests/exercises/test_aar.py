@@ -213,3 +213,20 @@ def test_verify_report_command_names_the_aar(
 
     assert "After-action report" in out.getvalue()
     assert "VERIFIED" in out.getvalue()
+
+
+def test_the_exercise_page_polls_the_report_until_it_is_ready(
+    client_for, agency, drill, lead, viewer
+):
+    report = aar_signed(drill, lead)
+    client = client_for(viewer)
+
+    waiting = client.get(drill.get_absolute_url())
+    AfterActionReport.objects.filter(pk=report.pk).update(state="done", size=1000)
+    done = client.get(drill.get_absolute_url(), {"part": "aar"}, HTTP_HX_REQUEST="true")
+
+    assert 'hx-trigger="every 3s"' in waiting.text
+    assert "Being produced" in waiting.text
+    assert "hx-trigger" not in done.text  # polling stops
+    assert "Download the signed PDF" in done.text
+    assert "<html" not in done.text  # the section alone
