@@ -230,3 +230,20 @@ def test_the_exercise_page_polls_the_report_until_it_is_ready(
     assert "hx-trigger" not in done.text  # polling stops
     assert "Download the signed PDF" in done.text
     assert "<html" not in done.text  # the section alone
+
+
+def test_a_changed_or_unknown_aar_is_not_verified(
+    drill, lead, render_reports, django_capture_on_commit_callbacks
+):
+    report = aar_signed(drill, lead, django_capture_on_commit_callbacks)
+    data = report.file.read()
+    changed = data.replace(b"/Title (", b"/Title (X", 1) if b"/Title (" in data else data + b"%"
+    AfterActionReport.objects.filter(pk=report.pk).update(snapshot_sha256="0" * 64)
+
+    unknown = verify_report(data)
+    tampered = verify_report(changed)
+
+    assert unknown.intact
+    assert not unknown.authentic
+    assert "matches no after-action report signed in this Muster" in " ".join(unknown.problems)
+    assert not tampered.authentic
