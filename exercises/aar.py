@@ -253,11 +253,18 @@ def _store(claimed: AfterActionReport, signed: bytes) -> AfterActionReport:
 
 
 def describe(report: AfterActionReport) -> str:
-    """One line for the verify page: which exercise of which agency, signed by whom, when."""
+    """One line for the verify page: which exercise of which agency, signed by whom, when, and
+    whether a later report of the exercise has been signed since."""
     exercise, agency = report.exercise, report.exercise.agency
+    later = exercise.after_action_reports.filter(number__gt=report.number).first()
     return (
         f"{agency.name} (Muster identifier {agency.slug}) — after-action report {report.number} "
         f"of “{exercise.title}” ({exercise.starts_on:%b %-d, %Y}), signed by {report.typed_name}, "
         f"{report.typed_title} (account {report.signer.email}), "
         f"{timezone.localtime(report.signed_at):%b %-d, %Y %H:%M}"
+        + (
+            f"; superseded by report {later.number}, signed {later.signed_at:%b %-d, %Y}"
+            if later
+            else "; no later report of the exercise was signed"
+        )
     )

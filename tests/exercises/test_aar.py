@@ -17,7 +17,7 @@ from accounts.models import AuditEvent
 from checklists.catalog.models import Item
 from checklists.signoff.pdf import SNAPSHOT_NAME
 from checklists.signoff.verify import verify_report
-from exercises.aar import aar_pdf
+from exercises.aar import aar_pdf, describe
 from exercises.models import AfterActionReport, Organization
 from exercises.services import action_advance, action_save, observation_change
 from tests.helpers import (
@@ -247,3 +247,12 @@ def test_a_changed_or_unknown_aar_is_not_verified(
     assert not unknown.authentic
     assert "matches no after-action report signed in this Muster" in " ".join(unknown.problems)
     assert not tampered.authentic
+
+
+def test_the_verify_line_says_when_a_later_report_supersedes_one(drill, lead):
+    first = aar_signed(drill, lead)
+    assert "no later report" in describe(first)
+
+    aar_signed(drill, lead)
+
+    assert "superseded by report 2" in describe(first)
