@@ -1,6 +1,7 @@
 """The demo agency's exercises over three years: a tabletop with the high school, a full-scale
 exercise with fire/EMS and a drill, each reviewed, with an improvement plan of about a dozen
-corrective actions (some overdue, some verified)."""
+corrective actions (some overdue, some verified), and each exercise's after-action report
+signed by the chief (the task worker renders them)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from accounts.models import Agency, School, User
 from checklists.catalog.models import Item
 from exercises.models import CorrectiveAction, Exercise, Observation, Organization, Review
 from exercises.services import (
+    aar_sign,
     action_advance,
     action_save,
     default_version,
@@ -36,11 +38,11 @@ EXERCISES = (
     ("High school arrival tabletop", "tabletop", 900, "Harbor City High School",
      ("Harbor City Schools", "Patrol division"), ("LER-18", "LER-19"),
      "An active attacker at the main entrance during morning arrival.",
-     (("Share a common operating picture with school leadership",
+     (("Share a common operating picture with school leadership | Operational Communications",
        (("strength", "The principal and the SRO agreed on lockdown authority at once.", ""),
         ("improvement", "The school's radios cannot reach the patrol channel.",
          "Staff relayed information by phone, delaying the first officers' picture."))),
-      ("Decide on reunification",
+      ("Decide on reunification | Mass Care Services",
        (("improvement", "Nobody knew who opens the reunification site.",
          "The plan names a role that no longer exists at the district."),)),),
      ((0, "Give the school office a radio on the agency's interoperable channel.", ("LER-19",), -400, "verified"),
@@ -51,11 +53,11 @@ EXERCISES = (
      ("Harbor City Fire Department", "Mercy General Hospital", "Patrol division",
       "Lakeside County Sheriff's Office"), ("LER-26", "LER-19"),
      "Two attackers at the county fairgrounds; a rescue task force enters a warm zone.",
-     (("Form rescue task forces within 10 minutes",
+     (("Form rescue task forces within 10 minutes | Mass Search and Rescue Operations",
        (("strength", "The first task force formed in 7 minutes.", ""),
         ("improvement", "Fire and police used different names for the same zones.",
          "Two task forces waited for a zone that had already been cleared."))),
-      ("Establish unified command",
+      ("Establish unified command | Operational Coordination",
        (("improvement", "The command post was set up inside the hot zone's sight line.",
          "No one checked the post's position against the threat."),
         ("improvement", "Hospital notification came 25 minutes after the first casualty.",
@@ -68,7 +70,7 @@ EXERCISES = (
     ("Lincoln Middle School lockdown drill", "drill", 75, "Lincoln Middle School",
      ("Harbor City Schools",), ("LER-18",),
      "A lockdown called during lunch, with officers arriving from two directions.",
-     (("Clear the building and account for every room",
+     (("Clear the building and account for every room | On-scene Security, Protection, and Law Enforcement",
        (("strength", "Every classroom locked within 90 seconds.", ""),
         ("improvement", "The cafeteria doors cannot be locked from inside.",
          "Students sheltered in the kitchen instead."),
@@ -89,8 +91,24 @@ def _organizations(agency: Agency, by: User) -> dict[str, Organization]:
     return found
 
 
-def demo_exercises(agency: Agency, *, by: User, verifier: User) -> int:
-    """Record the demo exercises once; the number recorded (0 when they exist already)."""
+SUMMARIES = {
+    "tabletop": "School leadership and patrol supervisors walked through an attack at morning "
+    "arrival. Lockdown authority was clear; communications and reunification were not.",
+    "full_scale": "Police, fire/EMS, the hospital and the sheriff's office formed rescue task "
+    "forces under unified command. Task forces formed fast; shared zone names and hospital "
+    "notification lagged.",
+    "drill": "A lockdown drill at lunch with officers arriving from two directions. Classrooms "
+    "locked quickly; the cafeteria and the floor plans need work.",
+}
+CONTACTS = (
+    "Lt. Chris Novak, exercise director and evaluation lead, Harbor City Police Department, "
+    "(555) 010-4417"
+)
+
+
+def demo_exercises(agency: Agency, *, by: User, verifier: User, password: str) -> int:
+    """Record the demo exercises once, each with its after-action report signed by `verifier`
+    (the chief, whose password is `password`); the number recorded (0 when they exist)."""
     version = default_version(agency)
     if version is None or Exercise.objects.of(agency).exists():
         return 0
@@ -100,12 +118,14 @@ def demo_exercises(agency: Agency, *, by: User, verifier: User) -> int:
     people = list(Person.objects.of(agency).active().order_by("employee_number"))
     scenario_course = Course.objects.filter(agency=None, code="active-attack-scenario").first()
     for n, spec in enumerate(EXERCISES):
-        _exercise(agency, spec, version, orgs, items, people[n * 15 : n * 15 + 15],
-                  scenario_course, today, by, verifier)  # fmt: skip
+        exercise = _exercise(agency, spec, version, orgs, items, people[n * 15 : n * 15 + 15],
+                             scenario_course, today, by, verifier)  # fmt: skip
+        aar_sign(exercise=exercise, by=verifier, typed_name=verifier.full_name,
+                 typed_title=verifier.job_title, attest=True, password=password)  # fmt: skip
     return len(EXERCISES)
 
 
-def _exercise(agency, spec, version, orgs, items, attendees, course, today, by, verifier) -> None:
+def _exercise(agency, spec, version, orgs, items, attendees, course, today, by, verifier):
     title, kind, ago, school, org_names, codes, scenario, objectives, actions = spec
     held = today - timedelta(days=ago)
     exercise = exercise_save(
@@ -113,13 +133,15 @@ def _exercise(agency, spec, version, orgs, items, attendees, course, today, by, 
             agency=agency, title=title, kind=kind, starts_on=held, ends_on=held, scenario=scenario,
             school=School.objects.filter(agency=agency, name=school).first() if school else None,
             site="" if school else "Lakeside County Fairgrounds", catalog_version=version,
-            course=course, hours=4,
+            course=course, hours=4, contacts=CONTACTS,
         ),
-        objectives=[text for text, _ in objectives], items=[items[c] for c in codes],
+        objectives=[tuple(part.strip() for part in text.partition("|")[::2])
+                    for text, _ in objectives], items=[items[c] for c in codes],
         organizations=[orgs[o] for o in org_names], attendees=attendees, by=by,
     )  # fmt: skip
     review_save(review=Review(exercise=exercise, evaluator="Lt. Chris Novak (exercise evaluator)",
-                              reviewed_on=held + timedelta(days=14)), by=by)  # fmt: skip
+                              reviewed_on=held + timedelta(days=14), summary=SUMMARIES[kind]),
+                by=by)  # fmt: skip
     findings = []
     for objective, (_, observations) in zip(exercise.objectives.all(), objectives, strict=True):
         for obs_kind, text, analysis in observations:
@@ -135,6 +157,7 @@ def _exercise(agency, spec, version, orgs, items, attendees, course, today, by, 
             starts_on=held + timedelta(days=14), due_on=max(today + timedelta(days=due), held + timedelta(days=30)),
         ), items=[items[c] for c in action_codes], schools=[exercise.school] if exercise.school else [], by=by)  # fmt: skip
         _advance(action, status, by, verifier)
+    return exercise
 
 
 def _advance(action: CorrectiveAction, status: str, by: User, verifier: User) -> None:

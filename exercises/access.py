@@ -8,7 +8,14 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Agency
-from exercises.models import CorrectiveAction, Exercise, Observation, Organization, ReviewAttachment
+from exercises.models import (
+    AfterActionReport,
+    CorrectiveAction,
+    Exercise,
+    Observation,
+    Organization,
+    ReviewAttachment,
+)
 
 VIEW = "exercises.view"
 
@@ -29,14 +36,15 @@ def get_exercise(request: HttpRequest, agency: Agency, pk: int, perm: str = VIEW
 
 
 def get_observation(
-    request: HttpRequest, agency: Agency, pk: int, perm: str = "exercises.manage_plan"
+    request: HttpRequest, agency: Agency, pk: int, perm: str = "exercises.change_exercise"
 ) -> Observation:
+    """A finding, for whoever may change its exercise (an SRO at the exercise's school too)."""
     observation = get_object_or_404(
         Observation.objects.select_related("objective__exercise__agency"),
         objective__exercise__agency=agency,
         pk=pk,
     )
-    require(request, agency, perm)
+    require(request, observation.objective.exercise, perm)
     return observation
 
 
@@ -52,12 +60,28 @@ def get_action(request: HttpRequest, agency: Agency, pk: int, perm: str = VIEW) 
     return action
 
 
-def get_attachment(request: HttpRequest, agency: Agency, pk: int) -> ReviewAttachment:
+def get_attachment(
+    request: HttpRequest, agency: Agency, pk: int, perm: str = VIEW
+) -> ReviewAttachment:
     attachment = get_object_or_404(
-        ReviewAttachment.objects.select_related("exercise"), exercise__agency=agency, pk=pk
+        ReviewAttachment.objects.select_related("exercise__agency", "exercise__school"),
+        exercise__agency=agency,
+        pk=pk,
     )
-    require(request, agency)
+    require(request, agency if perm == VIEW else attachment.exercise, perm)
     return attachment
+
+
+def get_aar(
+    request: HttpRequest, agency: Agency, pk: int, perm: str = "exercises.download_aar"
+) -> AfterActionReport:
+    report = get_object_or_404(
+        AfterActionReport.objects.select_related("exercise__agency"),
+        exercise__agency=agency,
+        pk=pk,
+    )
+    require(request, agency, perm)
+    return report
 
 
 def get_organization(

@@ -14,7 +14,8 @@ class ExercisesConfig(AppConfig):
         # LER-18 and LER-26 computed from exercises, and the dashboard's exercise panel;
         # checklists offers the plug-in points and never imports this app.
         from checklists.assessments import extensions
-        from exercises import digest, figures
+        from exercises import aar, digest, figures, services
+        from exercises.models import AfterActionReport
         from notifications import registry
 
         extensions.register_computed_answers(figures.computed_answers)
@@ -22,5 +23,16 @@ class ExercisesConfig(AppConfig):
         extensions.register_item_panel(figures.item_panel)
         extensions.register_response_check(figures.in_place_check)
         extensions.register_snapshot_section("exercises", figures.snapshot_section)
+        extensions.register_review_panel(figures.review_panel)
+        extensions.register_row_flags(figures.row_flags)
+        # The verify page recognises a signed after-action report by its snapshot's format.
+        after_action_report = extensions.SignedDocument(
+            format=aar.FORMAT,
+            label="after-action report",
+            match=AfterActionReport.objects.matching,
+            describe=aar.describe,
+            recover=services.aars_recover,
+        )
+        extensions.register_signed_document(after_action_report)
         # The responsible person's actions due soon or overdue, in their digest.
         registry.register_digest_source(digest.my_actions)

@@ -1,5 +1,7 @@
 """What exercises give the checklist: LER-18's and LER-26's computed answers, the dashboard's
-exercise panel and the report's section (counts only). Registered in `ExercisesConfig.ready`.
+exercise panel, the report's section (counts only), the item page's panel, the checklist rows'
+flags and the review page's list of items in place while corrective actions on them are open.
+Registered in `ExercisesConfig.ready`.
 
 An agency that records no exercises gets none of these, and types its answers as before.
 """
@@ -7,12 +9,15 @@ An agency that records no exercises gets none of these, and types its answers as
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlencode
 
 from django.db.models import Count, Q
+from django.template.defaultfilters import pluralize
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Agency
-from checklists.assessments.extensions import ComputedAnswer, Panel
+from checklists.assessments.extensions import ComputedAnswer, Flag, Panel
 from exercises.models import CorrectiveAction, Exercise
 from training.models import add_months
 
@@ -119,3 +124,64 @@ def in_place_check(response) -> dict[str, str]:
         return {"notes": f"{n} corrective action{'s are' if n > 1 else ' is'} still open on this "
                 "item: say in the notes why it is in place all the same."}  # fmt: skip
     return {}
+
+
+def _open_action_scopes(agency: Agency, codes=None) -> dict[str, list[tuple[int, set]]]:
+    """{item code: [(action id, its schools, empty for every school)]} of the unresolved
+    actions (on these item codes only, if given), in one query."""
+    actions: dict[int, tuple[set, set]] = {}
+    rows = CorrectiveAction.objects.of(agency).unresolved().filter(items__isnull=False)
+    if codes is not None:
+        rows = rows.filter(items__code__in=codes)
+    for pk, code, school_id in rows.values_list("pk", "items__code", "schools"):
+        codes, schools = actions.setdefault(pk, (set(), set()))
+        codes.add(code)
+        if school_id is not None:
+            schools.add(school_id)
+    scopes: dict[str, list[tuple[int, set]]] = {}
+    for pk, (codes, schools) in actions.items():
+        for code in codes:
+            scopes.setdefault(code, []).append((pk, schools))
+    return scopes
+
+
+def review_panel(assessment) -> Panel | None:
+    """The review page's list of items recorded in place while corrective actions on them are
+    still open (at that school, or agency-wide), each with the note given for it. Two queries
+    whatever the number of actions and responses."""
+    scopes = _open_action_scopes(assessment.agency)
+    if not scopes:
+        return None
+    in_place = (
+        assessment.responses.filter(status="in_place", item__code__in=scopes)
+        .select_related("item", "school").in_checklist_order()
+    )  # fmt: skip
+    rows = []
+    for response in in_place:
+        if n := _open_on(scopes, response):
+            rows.append({"response": response, "open_actions": n})
+    context = {"agency": assessment.agency, "rows": rows}
+    return Panel("exercises/includes/review_panel.html", context)
+
+
+def _open_on(scopes: dict[str, list[tuple[int, set]]], response) -> int:
+    """How many of the open actions bear on this response: on its item, and at its school or at
+    no school in particular. An agency-wide item's response counts every action on the item."""
+    return sum(
+        1
+        for _, schools in scopes.get(response.item.code, ())
+        if not schools or response.school_id is None or response.school_id in schools
+    )
+
+
+def row_flags(agency: Agency, responses: list) -> dict[int, list[Flag]]:
+    """The checklist's flag on each row with open corrective actions: one query for the page."""
+    scopes = _open_action_scopes(agency, {r.item.code for r in responses})
+    plan = reverse("improvement_plan", kwargs={"slug": agency.slug})
+    flags = {}
+    for response in responses:
+        if n := _open_on(scopes, response):
+            query = urlencode({"item": response.item.code, "status": "unresolved"})
+            text = f"{n} open corrective action{pluralize(n)}"
+            flags[response.pk] = [Flag(text, f"{plan}?{query}")]
+    return flags

@@ -6,7 +6,7 @@ from django import forms
 
 from accounts.forms import ModelMultipleChoiceField
 from accounts.models import Agency, Membership, School
-from checklists.assessments.forms import DateInput
+from checklists.assessments.forms import DateInput, LongSelect, compact, plain_choices
 from checklists.catalog.models import Item
 from exercises.models import (
     CorrectiveAction,
@@ -25,7 +25,9 @@ def _items(version) -> forms.QuerySet:
 class ExerciseForm(forms.ModelForm):
     objectives = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="One objective a line.",
+        help_text="One objective a line; after a “|”, the core capability it tests, such as "
+        "“Contain the threat within 5 minutes | On-scene Security, Protection, and Law "
+        "Enforcement”.",
     )
     organizations = ModelMultipleChoiceField(
         queryset=Organization.objects.none(), required=False, widget=forms.CheckboxSelectMultiple,
@@ -43,9 +45,11 @@ class ExerciseForm(forms.ModelForm):
 
     class Meta:
         model = Exercise
-        fields = ["title", "kind", "starts_on", "ends_on", "scenario", "school", "site",
-                  "organizations", "items", "course", "hours", "attendees"]  # fmt: skip
+        fields = ["title", "kind", "mission_area", "starts_on", "ends_on", "scenario", "school",
+                  "site", "organizations", "items", "course", "hours", "attendees",
+                  "contacts"]  # fmt: skip
         widgets = {"starts_on": DateInput(), "ends_on": DateInput(),
+                   "contacts": forms.Textarea(attrs={"rows": 2}),
                    "scenario": forms.Textarea(attrs={"rows": 3})}  # fmt: skip
 
     def __init__(self, *args, agency: Agency, membership: Membership, **kwargs) -> None:
@@ -60,14 +64,23 @@ class ExerciseForm(forms.ModelForm):
         self.fields["course"].queryset = Course.objects.available_to(agency)
         self.fields["attendees"].queryset = Person.objects.of(agency).active()
         if self.instance.pk:
-            self.initial["objectives"] = "\n".join(o.text for o in self.instance.objectives.all())
+            self.initial["objectives"] = "\n".join(
+                " | ".join(filter(None, (o.text, o.capability)))
+                for o in self.instance.objectives.all()
+            )
 
-    def clean_objectives(self) -> list[str]:
-        lines = [line.strip() for line in self.cleaned_data["objectives"].splitlines()]
-        lines = list(dict.fromkeys(line for line in lines if line))
-        if any(len(line) > 300 for line in lines):
+    def clean_objectives(self) -> list[tuple[str, str]]:
+        """(text, capability) of each line, the first of any text given twice."""
+        found: dict[str, str] = {}
+        for line in self.cleaned_data["objectives"].splitlines():
+            text, _, capability = (part.strip() for part in line.partition("|"))
+            if text:
+                found.setdefault(text, capability)
+        if any(len(text) > 300 for text in found):
             raise forms.ValidationError("Keep each objective under 300 characters.")
-        return lines
+        if any(len(capability) > 200 for capability in found.values()):
+            raise forms.ValidationError("Keep each capability under 200 characters.")
+        return list(found.items())
 
 
 class OrganizationForm(forms.ModelForm):
@@ -141,14 +154,26 @@ class PlanFilterForm(forms.Form):
         choices=[("", "Any status"), ("unresolved", "Open or in progress"),
                  *CorrectiveAction.Status.choices], required=False,
     )  # fmt: skip
-    owner = forms.ModelChoiceField(queryset=Person.objects.none(), required=False)
+    owner = forms.ModelChoiceField(
+        queryset=Person.objects.none(), required=False, empty_label="Anyone", widget=LongSelect
+    )
     item = forms.CharField(required=False, label="Item code", max_length=20)
-    school = forms.ModelChoiceField(queryset=School.objects.none(), required=False)
+    school = forms.ModelChoiceField(
+        queryset=School.objects.none(), required=False, empty_label="Any school",
+        widget=LongSelect,
+    )  # fmt: skip
     overdue = forms.BooleanField(required=False, label="Overdue only")
 
     def __init__(self, *args, agency: Agency, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = (
-            Person.objects.of(agency).filter(corrective_actions__isnull=False).distinct()
+        owners = Person.objects.of(agency).filter(corrective_actions__isnull=False).distinct()
+        schools = School.objects.filter(agency=agency)
+        self.fields["owner"].queryset, self.fields["school"].queryset = owners, schools
+        # The options from the names alone, written out in Python: a large agency's 200
+        # schools and hundreds of owners as model instances and option templates cost more
+        # than the plan's rows.
+        plain_choices(
+            self.fields["owner"], owners.order_by("full_name").values_list("pk", "full_name")
         )
-        self.fields["school"].queryset = School.objects.filter(agency=agency)
+        plain_choices(self.fields["school"], schools.order_by("name").values_list("pk", "name"))
+        compact(self)

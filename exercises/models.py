@@ -8,12 +8,13 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Agency, School
 from checklists.catalog.models import CatalogVersion, Item
+from checklists.signoff.models import Report
 from training.models import Course, Person, Session
 
 
@@ -74,6 +75,14 @@ class Exercise(models.Model):
         FULL_SCALE = "full_scale", "Full-scale"
         INCIDENT = "incident", "Real incident reviewed"
 
+    class MissionArea(models.TextChoices):
+        # HSEEP's five mission areas (the National Preparedness Goal).
+        PREVENTION = "prevention", "Prevention"
+        PROTECTION = "protection", "Protection"
+        MITIGATION = "mitigation", "Mitigation"
+        RESPONSE = "response", "Response"
+        RECOVERY = "recovery", "Recovery"
+
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="exercises")
     title = models.CharField(max_length=200)
     kind = models.CharField("type", max_length=12, choices=Kind.choices)
@@ -112,6 +121,15 @@ class Exercise(models.Model):
         Session, null=True, blank=True, on_delete=models.SET_NULL, related_name="exercise"
     )
     hours = models.DecimalField(max_digits=6, decimal_places=2, default=4)
+    mission_area = models.CharField(
+        max_length=12, choices=MissionArea.choices, default=MissionArea.RESPONSE
+    )
+    contacts = models.TextField(
+        "points of contact",
+        blank=True,
+        help_text="The exercise director and evaluation lead: name, title, organization, phone "
+        "or email, one a line. Printed in the after-action report.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -243,6 +261,24 @@ class CorrectiveActionQuerySet(models.QuerySet["CorrectiveAction"]):
     def overdue(self, today=None) -> CorrectiveActionQuerySet:
         return self.unresolved().filter(due_on__lt=today or timezone.localdate())
 
+    def for_table(self) -> CorrectiveActionQuerySet:
+        """What a table of actions shows, in one query for any number of rows: the exercise and
+        the responsible, and the items' codes and the schools' names as text (`item_codes`,
+        `school_names`): prefetching them as model instances was a third of the plan's time."""
+        return self.select_related("exercise", "owner", "organization").annotate(
+            item_codes=_joined(CorrectiveAction.items.through, "item__code"),
+            school_names=_joined(CorrectiveAction.schools.through, "school__name"),
+        )
+
+
+def _joined(through, field: str) -> models.Subquery:
+    """The action's linked codes or names, "LER-18, LER-19", in a subquery of the link table
+    (sorted where the database can sort inside an aggregate: PostgreSQL, SQLite 3.44 on)."""
+    sort = {"order_by": field} if connection.features.supports_aggregate_order_by_clause else {}
+    rows = through.objects.filter(correctiveaction=models.OuterRef("pk")).order_by()
+    joined = models.StringAgg(field, models.Value(", "), **sort)
+    return models.Subquery(rows.values("correctiveaction").annotate(joined=joined).values("joined"))
+
 
 class CorrectiveAction(models.Model):
     class Status(models.TextChoices):
@@ -373,3 +409,69 @@ class ActionEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_status_display()} at {self.at:%Y-%m-%d}"
+
+
+class AfterActionReportQuerySet(models.QuerySet["AfterActionReport"]):
+    def matching(self, sha256: str) -> AfterActionReport | None:
+        """The report whose frozen snapshot has this fingerprint (the verify page asks)."""
+        return (
+            self.select_related("exercise__agency", "signer").filter(snapshot_sha256=sha256).first()
+        )
+
+
+class AfterActionReport(models.Model):
+    """The after-action report and improvement plan (AAR/IP) of an exercise, as a lead signed it.
+
+    The row holds the snapshot frozen at signing and is never changed after, except by the task
+    worker that renders, signs and stores its PDF once (`exercises.aar.aar_render`). Signing
+    again later (the plan moved on) adds a new report, numbered; the earlier ones stay.
+    """
+
+    State = Report.State
+
+    exercise = models.ForeignKey(
+        Exercise, on_delete=models.PROTECT, related_name="after_action_reports"
+    )
+    number = models.PositiveSmallIntegerField(default=1)
+    signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    typed_name = models.CharField(max_length=150)
+    typed_title = models.CharField(max_length=150)
+    signed_at = models.DateTimeField(default=timezone.now)
+    snapshot = models.TextField(help_text="The canonical JSON of the review and plan, as signed.")
+    snapshot_sha256 = models.CharField("snapshot SHA-256", max_length=64, unique=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    file = models.FileField(upload_to="after-action/%Y/", max_length=255, blank=True)
+    sha256 = models.CharField("SHA-256", max_length=64, blank=True)
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True, help_text="For operators: what went wrong, in full.")
+    error_reference = models.CharField(max_length=16, blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    rendered_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AfterActionReportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["exercise", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                "exercise", "number", name="exercises_after_action_report_unique_number"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"After-action report {self.number} of {self.exercise}"
+
+    def get_absolute_url(self) -> str:
+        agency = self.exercise.agency
+        return reverse("exercise_aar_download", kwargs={"slug": agency.slug, "pk": self.pk})
+
+    @property
+    def in_progress(self) -> bool:
+        return self.state in (self.State.PENDING, self.State.RUNNING)
+
+    @property
+    def file_name(self) -> str:
+        exercise = self.exercise
+        return f"muster-{exercise.agency.slug}-exercise-{exercise.pk}-aar-{self.number}.pdf"

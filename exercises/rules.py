@@ -1,6 +1,7 @@
 """Who may do what with exercises and the improvement plan.
 
-Every member reads them. Leads and editors record exercises and keep the plan; an SRO records
+Every member reads them; the agency's own staff (never a public viewer) download the signed
+after-action reports, which leads sign. Leads and editors record exercises and keep the plan; an SRO records
 exercises at the schools they serve. A corrective action's owner (a person on the roster with a
 Muster account) moves their own action along; anyone who keeps the plan verifies it, except the
 person who did it (the service refuses that beside its field).
@@ -11,7 +12,7 @@ from __future__ import annotations
 import rules
 
 from accounts.models import Agency
-from accounts.rules import is_editor, is_member, is_sro, membership_of
+from accounts.rules import is_editor, is_internal, is_lead, is_member, is_sro, membership_of
 
 
 def _agency(obj) -> Agency | None:
@@ -29,6 +30,18 @@ def reads(user, obj) -> bool:
 @rules.predicate
 def keeps_plan(user, obj) -> bool:
     return is_editor(user, _agency(obj))
+
+
+@rules.predicate
+def leads(user, obj) -> bool:
+    return is_lead(user, _agency(obj))
+
+
+@rules.predicate
+def reads_sensitive(user, obj) -> bool:
+    """The agency's own staff: the after-action report is Law Enforcement Sensitive, so a
+    public viewer never gets it."""
+    return is_internal(user, _agency(obj))
 
 
 @rules.predicate
@@ -54,3 +67,5 @@ rules.add_perm("exercises.change_exercise", keeps_plan | records_at_schools)
 rules.add_perm("exercises.manage_plan", keeps_plan)
 rules.add_perm("exercises.progress_action", keeps_plan | owns_action)
 rules.add_perm("exercises.verify_action", keeps_plan)
+rules.add_perm("exercises.sign_aar", leads)
+rules.add_perm("exercises.download_aar", reads_sensitive)

@@ -9,13 +9,20 @@ from typing import IO
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
+from django.template.defaultfilters import pluralize
+from django.utils import timezone
 
 from accounts.audit import record
 from accounts.models import Agency, AuditEvent, School, User
 from checklists.assessments.evidence import stored_file_open, upload_checked
 from checklists.catalog.models import Item
+from checklists.signoff.models import Report
+from checklists.signoff.snapshot import canonical, fingerprint
+from exercises.aar import ATTESTATION, aar_snapshot
 from exercises.models import (
     ActionEvent,
+    AfterActionReport,
     CorrectiveAction,
     Exercise,
     Objective,
@@ -24,6 +31,7 @@ from exercises.models import (
     Review,
     ReviewAttachment,
 )
+from exercises.tasks import aar_render_enqueue, aar_render_queued
 from training.models import Completion, Person, Session
 from training.services import completion_add, session_record
 
@@ -51,12 +59,14 @@ def organization_save(*, organization: Organization, by: User) -> Organization:
     return organization
 
 
-def _objectives_set(exercise: Exercise, lines: list[str]) -> None:
-    """Keep objectives by their text; drop the ones gone unless a finding rests on them."""
+def _objectives_set(exercise: Exercise, lines: list[str | tuple[str, str]]) -> None:
+    """Keep objectives by their text; drop the ones gone unless a finding rests on them. A line
+    is an objective's text, or its text and the core capability it tests."""
     existing = {o.text: o for o in exercise.objectives.all()}
-    for order, text in enumerate(lines):
+    for order, line in enumerate(lines):
+        text, capability = (line, "") if isinstance(line, str) else line
         objective = existing.pop(text, None) or Objective(exercise=exercise, text=text)
-        objective.order = order
+        objective.order, objective.capability = order, capability
         objective.full_clean()
         objective.save()
     for objective in existing.values():
@@ -71,7 +81,7 @@ def _objectives_set(exercise: Exercise, lines: list[str]) -> None:
 def exercise_save(
     *,
     exercise: Exercise,
-    objectives: list[str],
+    objectives: list[str | tuple[str, str]],
     items: Iterable[Item] = (),
     organizations: Iterable[Organization] = (),
     attendees: Iterable[Person] = (),
@@ -152,6 +162,34 @@ def observation_add(*, observation: Observation, by: User) -> Observation:
 
 
 @transaction.atomic
+def observation_change(*, observation: Observation, by: User) -> Observation:
+    """Correct a finding's wording, analysis, kind or objective (within its exercise)."""
+    observation.full_clean()
+    exercise = observation.objective.exercise
+    if observation.kind == Observation.Kind.STRENGTH and observation.corrective_actions.exists():
+        raise ValidationError(
+            {"kind": "Corrective actions answer this finding: it stays an area for improvement."}
+        )
+    observation.save()
+    _record(exercise.agency, by, exercise, f"Changed a finding of {exercise}")
+    return observation
+
+
+@transaction.atomic
+def observation_delete(*, observation: Observation, by: User) -> None:
+    """Remove a finding; one that corrective actions answer stays until they answer another."""
+    exercise = observation.objective.exercise
+    if n := observation.corrective_actions.count():
+        raise ValidationError(
+            f"{n} corrective action{pluralize(n)} answer{pluralize(n, 's,')} this finding: "
+            "change them to answer another finding (or none) first."
+        )
+    text = observation.text[:80]
+    observation.delete()
+    _record(exercise.agency, by, exercise, f"Removed the finding “{text}” of {exercise}")
+
+
+@transaction.atomic
 def attachment_add(*, exercise: Exercise, upload: UploadedFile, by: User) -> ReviewAttachment:
     """A file checked by its content like evidence, stored under a clean name with its SHA-256."""
     try:
@@ -168,6 +206,25 @@ def attachment_add(*, exercise: Exercise, upload: UploadedFile, by: User) -> Rev
         exercise.agency, by, exercise, f"Attached {name} to {exercise}", sha256=attachment.sha256
     )
     return attachment
+
+
+@transaction.atomic
+def attachment_delete(*, attachment: ReviewAttachment, by: User) -> None:
+    """Remove a review file; one that is the evidence of a corrective action's step stays, as
+    that step's history is only ever added to."""
+    if ActionEvent.objects.filter(evidence=attachment).exists():
+        raise ValidationError(
+            "This file is the evidence of a corrective action's step: it stays with its history."
+        )
+    exercise, name, sha256 = attachment.exercise, attachment.name, attachment.sha256
+    stored = attachment.file.name
+    attachment.delete()
+    # The file goes once the row is gone for good (a rollback keeps both).
+    transaction.on_commit(lambda: attachment.file.storage.delete(stored))
+    record(
+        AuditEvent.Action.EVIDENCE_REMOVED, agency=exercise.agency, actor=by, target=exercise,
+        summary=f"Removed {name} from {exercise}", sha256=sha256,
+    )  # fmt: skip
 
 
 def attachment_open(*, attachment: ReviewAttachment, by: User) -> IO[bytes]:
@@ -254,3 +311,76 @@ def default_version(agency: Agency):
     """The catalog version of the agency's latest assessment (the one its checklist uses)."""
     latest = agency.assessments.order_by("-created_at", "-pk").first()
     return latest.catalog_version if latest else None
+
+
+def aar_sign(
+    *,
+    exercise: Exercise,
+    by: User,
+    typed_name: str,
+    typed_title: str,
+    attest: bool,
+    password: str,
+) -> AfterActionReport:
+    """A lead signs the exercise's AAR/IP as it stands: the snapshot is frozen, the PDF queued.
+
+    The signer re-enters their password, as for a sign-off. Signing again later adds the next
+    numbered report; the earlier ones stay as they were signed."""
+    if not by.check_password(password):
+        raise ValidationError({"password": "That is not your password."})
+    if not attest:
+        raise ValidationError({"attest": "Tick the statement to sign."})
+    return _aar_write(exercise=exercise, by=by, typed_name=typed_name, typed_title=typed_title)
+
+
+@transaction.atomic
+def _aar_write(*, exercise: Exercise, by: User, typed_name: str, typed_title: str):
+    exercise = Exercise.objects.select_for_update().select_related("agency").get(pk=exercise.pk)
+    if not exercise.is_held:
+        raise ValidationError("An exercise's after-action report is signed once it is held.")
+    if not Review.objects.filter(exercise=exercise).exists():
+        raise ValidationError("Record the review (evaluator and date) before signing the report.")
+    number = exercise.after_action_reports.count() + 1
+    signed_at = timezone.now()
+    signer = {"name": typed_name, "title": typed_title, "account_name": by.full_name,
+              "email": by.email, "at": signed_at.isoformat(), "statement": ATTESTATION}  # fmt: skip
+    data = aar_snapshot(exercise, signer=signer, number=number, as_of=timezone.localdate())
+    text = canonical(data)
+    report = AfterActionReport.objects.create(
+        exercise=exercise, number=number, signer=by, typed_name=typed_name,
+        typed_title=typed_title, signed_at=signed_at, snapshot=text,
+        snapshot_sha256=fingerprint(text),
+    )  # fmt: skip
+    _record(exercise.agency, by, exercise, f"Signed after-action report {number} of {exercise}",
+            snapshot_sha256=report.snapshot_sha256)  # fmt: skip
+    transaction.on_commit(lambda: aar_render_enqueue(report=report))
+    return report
+
+
+@transaction.atomic
+def aars_recover() -> list[AfterActionReport]:
+    """Queue again the AAR renders the worker lost, as `reports_recover` does for the reports:
+    one that outlived its lease, and one waiting whose task is no longer queued."""
+    cutoff = timezone.now() - Report.lease()
+    locked = AfterActionReport.objects.select_for_update(of=("self",)).order_by("pk")
+    stalled = locked.filter(state=Report.State.RUNNING).filter(
+        Q(started_at__lt=cutoff) | Q(started_at__isnull=True)
+    )
+    waiting = locked.filter(state=Report.State.PENDING, signed_at__lt=cutoff)
+    lost = list(stalled) + [r for r in waiting if not aar_render_queued(report=r)]
+    for report in lost:
+        report.state, report.task_id = Report.State.PENDING, ""
+        report.save(update_fields=["state", "task_id"])
+    transaction.on_commit(lambda: [aar_render_enqueue(report=r) for r in lost])
+    return lost
+
+
+def aar_open(*, report: AfterActionReport, by: User) -> IO[bytes]:
+    """Open a signed AAR/IP's stored file for its download, which is recorded."""
+    handle = stored_file_open(report.file)
+    record(
+        AuditEvent.Action.REPORT_DOWNLOADED, agency=report.exercise.agency, actor=by,
+        target=report, summary=f"Downloaded after-action report {report.number} of "
+        f"{report.exercise}", sha256=report.sha256,
+    )  # fmt: skip
+    return handle

@@ -12,15 +12,19 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.db.models.functions import ExtractYear
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.access import get_agency
+from accounts.lockout import password_confirm
 from checklists.assessments.forms import add_service_errors
 from checklists.catalog.models import CatalogVersion
+from checklists.signoff.forms import SignOffForm
 from exercises import access, services
+from exercises.aar import ATTESTATION
 from exercises.forms import (
     ActionForm,
     AdvanceForm,
@@ -31,10 +35,18 @@ from exercises.forms import (
     PlanFilterForm,
     ReviewForm,
 )
-from exercises.models import CorrectiveAction, Exercise, Observation, Organization, Review
+from exercises.models import (
+    AfterActionReport,
+    CorrectiveAction,
+    Exercise,
+    Observation,
+    Organization,
+    Review,
+)
 
 PAGE_SIZE = 50
 RECORD, CHANGE, PLAN = "exercises.record", "exercises.change_exercise", "exercises.manage_plan"
+SIGN = "exercises.sign_aar"
 
 
 def _save(request, form, save, template: str, context: dict, to=None):
@@ -121,24 +133,32 @@ def exercise_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def exercise_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     agency = get_agency(request, slug)
     exercise = access.get_exercise(request, agency, pk)
+    aar = _aar_context(request, agency, exercise)
+    if request.htmx and request.GET.get("part") == "aar":  # the AAR section polls while it renders
+        return render(request, "exercises/exercise_detail.html#aar", aar)
     objectives = exercise.objectives.prefetch_related(
         Prefetch(
             "observations", queryset=Observation.objects.prefetch_related("corrective_actions")
         )
     )
-    actions = (
-        exercise.corrective_actions.select_related("owner", "organization", "observation")
-        .prefetch_related("items", "schools")
-    )  # fmt: skip
-    return render(request, "exercises/exercise_detail.html", {
-        "agency": agency, "exercise": exercise, "objectives": objectives, "actions": actions,
-        "review": Review.objects.filter(exercise=exercise).first(),
+    return render(request, "exercises/exercise_detail.html", aar | {
+        "objectives": objectives, "actions": exercise.corrective_actions.for_table(),
         "attachments": exercise.attachments.all(),
         "organizations": exercise.organizations.all(), "items": exercise.items.all(),
         "attendees": exercise.attendees.all(),
         "can_change": request.user.has_perm(CHANGE, exercise),
         "can_plan": request.user.has_perm(PLAN, agency),
     })  # fmt: skip
+
+
+def _aar_context(request, agency, exercise: Exercise) -> dict:
+    reports = list(exercise.after_action_reports.all())
+    return {
+        "agency": agency, "exercise": exercise, "reports": reports,
+        "reports_in_progress": any(r.in_progress for r in reports),
+        "review": Review.objects.filter(exercise=exercise).first(),
+        "can_sign": request.user.has_perm(SIGN, agency),
+    }  # fmt: skip
 
 
 def exercise_review(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
@@ -177,12 +197,114 @@ def attachment_create(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                   "multipart": True}, to=exercise.get_absolute_url())  # fmt: skip
 
 
+@require_http_methods(["GET", "POST"])
+def observation_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    agency = get_agency(request, slug)
+    observation = access.get_observation(request, agency, pk)
+    exercise = observation.objective.exercise
+    form = ObservationForm(
+        request.POST if request.method == "POST" else None, instance=observation, exercise=exercise
+    )
+    return _save(request, form, lambda: services.observation_change(observation=form.instance,
+                 by=request.user), "exercises/form.html", {"agency": agency,
+                 "title": "Change the finding", "back": exercise},
+                 to=exercise.get_absolute_url())  # fmt: skip
+
+
+@require_http_methods(["GET", "POST"])
+def observation_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    agency = get_agency(request, slug)
+    observation = access.get_observation(request, agency, pk)
+    exercise = observation.objective.exercise
+    return _confirm_delete(
+        request, lambda: services.observation_delete(observation=observation, by=request.user),
+        {"agency": agency, "back": exercise, "title": "Remove this finding?",
+         "what": f"{observation.get_kind_display()}: {observation.text}",
+         "consequence": "The finding is removed from the review at once; its removal is kept in "
+                        "the audit log. A signed after-action report keeps it as it was signed.",
+         "button": "Remove the finding"},
+    )  # fmt: skip
+
+
+def _confirm_delete(request, delete, context: dict) -> HttpResponse:
+    """A page that asks first; the POST deletes, or says beside the question why it may not."""
+    status = 200
+    if request.method == "POST":
+        try:
+            delete()
+        except ValidationError as error:
+            context |= {"refusal": " ".join(error.messages)}
+            status = 400
+        else:
+            messages.success(request, "Removed.")
+            return redirect(context["back"].get_absolute_url())
+    return render(request, "exercises/confirm_delete.html", context, status=status)
+
+
 @require_safe
 def attachment_download(request: HttpRequest, slug: str, pk: int) -> FileResponse:
     agency = get_agency(request, slug)
     attachment = access.get_attachment(request, agency, pk)
     handle = services.attachment_open(attachment=attachment, by=request.user)
     response = FileResponse(handle, as_attachment=True, filename=attachment.name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def attachment_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    agency = get_agency(request, slug)
+    attachment = access.get_attachment(request, agency, pk, CHANGE)
+    return _confirm_delete(
+        request, lambda: services.attachment_delete(attachment=attachment, by=request.user),
+        {"agency": agency, "back": attachment.exercise, "title": f"Remove {attachment.name}?",
+         "what": f"{attachment.name} (SHA-256 {attachment.sha256[:16]}…)",
+         "consequence": "The file is removed from the review at once; its removal, with its "
+                        "SHA-256, is kept in the audit log.",
+         "button": "Remove the file"},
+    )  # fmt: skip
+
+
+@require_http_methods(["GET", "POST"])
+def exercise_aar_sign(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """A lead signs the after-action report and improvement plan as it stands, with their
+    password; the signed PDF is then produced by the task worker."""
+    agency = get_agency(request, slug)
+    exercise = access.get_exercise(request, agency, pk, SIGN)
+    form = SignOffForm(
+        request.POST or None,
+        initial={"typed_name": request.user.full_name, "typed_title": request.user.job_title},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            password_confirm(request, user=request.user, password=form.cleaned_data["password"],
+                             act="after-action report")  # fmt: skip
+            services.aar_sign(exercise=exercise, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Signed. The after-action report is being produced.")
+            return redirect(exercise)
+    return render(request, "exercises/aar_sign.html", {
+        "agency": agency, "exercise": exercise, "form": form, "statement": ATTESTATION,
+        "review": Review.objects.filter(exercise=exercise).first(),
+        "findings": Observation.objects.filter(objective__exercise=exercise).count(),
+        "actions": exercise.corrective_actions.count(),
+    })  # fmt: skip
+
+
+@require_safe
+def exercise_aar_download(request: HttpRequest, slug: str, pk: int) -> FileResponse:
+    agency = get_agency(request, slug)
+    report = access.get_aar(request, agency, pk)
+    if report.state != AfterActionReport.State.DONE:
+        raise Http404("This after-action report is not ready yet.")
+    response = FileResponse(
+        services.aar_open(report=report, by=request.user),
+        as_attachment=True,
+        filename=report.file_name,
+        content_type="application/pdf",
+    )
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -267,7 +389,8 @@ def _plan_actions(agency, form: PlanFilterForm):
         actions = actions.filter(schools=data["school"])
     if data.get("overdue"):
         actions = actions.overdue()
-    return actions.distinct()
+    # Only the filters through a many-to-many relation can list an action twice.
+    return actions.distinct() if data.get("item") or data.get("school") else actions
 
 
 @require_safe
@@ -275,10 +398,7 @@ def improvement_plan(request: HttpRequest, slug: str) -> HttpResponse:
     agency = get_agency(request, slug)
     access.require(request, agency)
     form = PlanFilterForm(request.GET or None, agency=agency)
-    actions = (
-        _plan_actions(agency, form).select_related("exercise__agency", "owner", "organization")
-        .prefetch_related("items", "schools").order_by("due_on", "pk")
-    )  # fmt: skip
+    actions = _plan_actions(agency, form).for_table().order_by("due_on", "pk")
     page = Paginator(actions, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -286,6 +406,18 @@ def improvement_plan(request: HttpRequest, slug: str) -> HttpResponse:
         "agency": agency, "form": form, "page": page, "query": query.urlencode(),
         "today": timezone.localdate(),
     })  # fmt: skip
+
+
+@require_http_methods(["GET", "POST"])
+def organization_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    agency = get_agency(request, slug)
+    organization = access.get_organization(request, agency, pk)
+    form = OrganizationForm(request.POST if request.method == "POST" else None,
+                            instance=organization)  # fmt: skip
+    back = reverse("organization_list", kwargs={"slug": agency.slug})
+    return _save(request, form, lambda: services.organization_save(organization=form.instance,
+                 by=request.user), "exercises/form.html", {"agency": agency,
+                 "title": f"Change {organization.name}", "cancel": back}, to=back)  # fmt: skip
 
 
 def organization_list(request: HttpRequest, slug: str) -> HttpResponse:

@@ -51,7 +51,14 @@ from checklists.models import DraftReport, Report, Response, SignOff
 from checklists.signoff.rendering import draft_render, report_render
 from checklists.signoff.services import assessment_sign_off, assessment_submit
 from exercises import services as exercise_services
-from exercises.models import CorrectiveAction, Exercise, Observation, Organization
+from exercises.models import (
+    AfterActionReport,
+    CorrectiveAction,
+    Exercise,
+    Observation,
+    Organization,
+    Review,
+)
 from training import currency
 from training.models import Completion, Course, Import, Person, Requirement, Session
 from training.services import courses_load
@@ -630,8 +637,41 @@ def exercise_objects(agency, lead, school) -> dict:
     attachment = exercise_services.attachment_add(
         exercise=drill, upload=SimpleUploadedFile("sign-in.pdf", PDF_BYTES), by=lead
     )
+    aar = AfterActionReport(
+        exercise=drill, signer=lead, typed_name="L", typed_title="Chief", snapshot="{}",
+        snapshot_sha256=f"{agency.pk:063d}a", state="done",
+    )  # fmt: skip
+    aar.file.save("aar.pdf", ContentFile(PDF_BYTES))
     return {
         "exercise": drill,
+        "exercise_finding": finding(drill, lead, text="Doors propped open"),
         "exercise_attachment": attachment,
+        "exercise_aar": aar,
+        "organization": Organization.objects.get_or_create(agency=agency, name="Bayview Fire")[0],
         "corrective_action": corrective_action(drill, lead),
     }
+
+
+def reviewed(exercise_: Exercise, by, **fields) -> Review:
+    """The exercise's after-action review, recorded through its service."""
+    fields = {"evaluator": "Lt. Chris Novak", "reviewed_on": exercise_.ends_on} | fields
+    return exercise_services.review_save(review=Review(exercise=exercise_, **fields), by=by)
+
+
+def aar_signed(exercise_: Exercise, lead, capture=None) -> AfterActionReport:
+    """A lead signs the exercise's after-action report. With `capture`
+    (django_capture_on_commit_callbacks) its render is queued as on commit; the
+    `render_reports` fixture makes that render it, WeasyPrint and pyHanko for real."""
+
+    def signing() -> AfterActionReport:
+        return exercise_services.aar_sign(
+            exercise=exercise_, by=lead, typed_name="Dana Whitfield",
+            typed_title="Chief of Police", attest=True, password=PASSWORD,
+        )  # fmt: skip
+
+    if capture is None:
+        return signing()
+    with capture(execute=True):
+        report = signing()
+    report.refresh_from_db()
+    return report

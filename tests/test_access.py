@@ -33,6 +33,7 @@ from checklists.models import (
 )
 from exercises.models import (
     ActionEvent,
+    AfterActionReport,
     CorrectiveAction,
     Exercise,
     Observation,
@@ -169,6 +170,15 @@ URLS = {
     "corrective_action_advance": (AGENCY, lambda o: _slug(o) | {"pk": o["corrective_action"].pk}),
     "improvement_plan": (AGENCY, _slug),
     "organization_list": (AGENCY, _slug),
+    "organization_edit": (AGENCY, lambda o: _slug(o) | {"pk": o["organization"].pk}),
+    "exercise_finding_edit": (AGENCY, lambda o: _slug(o) | {"pk": o["exercise_finding"].pk}),
+    "exercise_finding_delete": (AGENCY, lambda o: _slug(o) | {"pk": o["exercise_finding"].pk}),
+    "exercise_attachment_delete": (
+        AGENCY,
+        lambda o: _slug(o) | {"pk": o["exercise_attachment"].pk},
+    ),
+    "exercise_aar_sign": (AGENCY, lambda o: _slug(o) | {"pk": o["exercise"].pk}),
+    "exercise_aar_download": (AGENCY, lambda o: _slug(o) | {"pk": o["exercise_aar"].pk}),
 }
 OBJECT_URLS = {
     "school_edit", "people_edit", "people_remove", "people_invitation_revoke", "people_unlock",
@@ -183,6 +193,8 @@ OBJECT_URLS = {
     "exercise_detail", "exercise_edit", "exercise_review", "exercise_finding_create",
     "exercise_attachment_create", "exercise_attachment", "corrective_action_create",
     "corrective_action", "corrective_action_edit", "corrective_action_advance",
+    "organization_edit", "exercise_finding_edit", "exercise_finding_delete",
+    "exercise_attachment_delete", "exercise_aar_sign", "exercise_aar_download",
 }  # fmt: skip
 
 # What each person gets at each URL, by GET and by POST (a POST with no data: a form answers with
@@ -303,6 +315,16 @@ STATUSES = {
     "corrective_action_advance": (AGENCY, "405 405 405 405 405 405 login", "400 400 403 403 403 404 login"),
     "improvement_plan": (AGENCY, "200 200 200 200 403 404 login", "405 405 405 405 405 405 login"),
     "organization_list": (AGENCY, "200 200 200 200 403 404 login", "200 200 403 403 403 404 login"),
+    "organization_edit": (AGENCY, "200 200 403 403 403 404 login", "200 200 403 403 403 404 login"),
+    # Findings and review files: whoever records the exercise changes and removes them (a
+    # removal asks first, by GET, and happens by POST).
+    "exercise_finding_edit": (AGENCY, "200 200 200 403 403 404 login", "200 200 200 403 403 404 login"),
+    "exercise_finding_delete": (AGENCY, "200 200 200 403 403 404 login", "302 302 302 403 403 404 login"),
+    "exercise_attachment_delete": (AGENCY, "200 200 200 403 403 404 login", "302 302 302 403 403 404 login"),
+    # The signed after-action report: leads sign it; the agency's staff download it; a public
+    # viewer never gets it (Law Enforcement Sensitive).
+    "exercise_aar_sign": (AGENCY, "200 403 403 403 403 404 login", "200 403 403 403 403 404 login"),
+    "exercise_aar_download": (AGENCY, "200 200 200 200 403 404 login", "405 405 405 405 405 405 login"),
 }  # fmt: skip
 
 
@@ -404,6 +426,7 @@ WATCHED = [
     ReviewAttachment,
     CorrectiveAction,
     ActionEvent,
+    AfterActionReport,
 ]
 
 

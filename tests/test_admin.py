@@ -17,7 +17,7 @@ from accounts.models import AuditEvent
 from checklists.models import Assessment
 from tests.factories import MembershipFactory
 
-OUR_APPS = ("accounts", "checklists", "training")
+OUR_APPS = ("accounts", "checklists", "training", "exercises")
 # History rows are shown through their model's admin (SimpleHistoryAdmin), not on their own.
 MODELS = [
     m

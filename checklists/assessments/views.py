@@ -188,6 +188,8 @@ def _checklist_context(
         or request.user.has_perm("checklists.sign_off_assessment", agency),
         "can_change": request.user.has_perm("checklists.change_assessment", agency),
         "assign_form": AssignForm(assessment=assessment),
+        # What apps above add to each row (open corrective actions), for this page of rows.
+        "row_flags": extensions.row_flags(agency, page.object_list),
     } | _figures_context(assessment, school)
 
 
@@ -292,10 +294,12 @@ def assessment_export(request: HttpRequest, slug: str, pk: int, fmt: str) -> Htt
 
 
 def _row_context(response: Response) -> dict:
+    agency = response.assessment.agency
     return {
         "response": response,
-        "agency": response.assessment.agency,
+        "agency": agency,
         "assessment": response.assessment,
+        "row_flags": extensions.row_flags(agency, [response]),
     }
 
 

@@ -197,6 +197,11 @@ def _answers(row: dict) -> list[tuple[str, str]]:
     ]
 
 
+def paper_size() -> str:
+    """The paper every signed document is printed on (REPORT_PAPER_SIZE): letter unless A4."""
+    return "A4" if settings.REPORT_PAPER_SIZE.lower() == "a4" else "letter"
+
+
 def report_context(
     data: dict,
     *,
@@ -226,7 +231,7 @@ def report_context(
         "generated_at": timezone.now() if draft_state else parse_datetime(signer["at"]),
         "started": parse_datetime(data["assessment"]["started"]),
         "due": parse_date(data["assessment"]["due_date"] or ""),
-        "paper": "A4" if settings.REPORT_PAPER_SIZE.lower() == "a4" else "letter",
+        "paper": paper_size(),
         "overall": data["scores"]["overall"],
         "sections": sections,
         "roles": data["scores"]["roles"],

@@ -25,7 +25,7 @@ from checklists.signoff.snapshot import canonical, fingerprint
 logger = logging.getLogger(__name__)
 
 
-def _failure_logged(error: Exception, what: str) -> tuple[str, str]:
+def render_failure_logged(error: Exception, what: str) -> tuple[str, str]:
     """Log a failed render in full; the detail for the row and the reference for members."""
     reference = secrets.token_hex(4).upper()
     logger.error("Render failed: %s (reference %s)", what, reference, exc_info=error)
@@ -49,7 +49,7 @@ def report_render(*, report: Report) -> Report:
         agency = json.loads(sign_off.snapshot)["agency"]
         signed = sign_pdf(pdf, reason=f"Sign-off by {sign_off.typed_name}", location=agency["name"])
     except Exception as error:
-        detail, reference = _failure_logged(error, f"signed report {claimed.pk}")
+        detail, reference = render_failure_logged(error, f"signed report {claimed.pk}")
         # Only this attempt's own claim: a newer attempt may be under way.
         Report.objects.filter(
             pk=claimed.pk, state=Report.State.RUNNING, attempts=claimed.attempts
@@ -104,7 +104,7 @@ def draft_render(*, draft: DraftReport) -> DraftReport:
         pdf = draft_pdf_from(data, edition=claimed.edition, assessment_state=state, logo_name=logo)
         return _draft_store(claimed, pdf, key)
     except Exception as error:
-        detail, reference = _failure_logged(error, f"draft report {claimed.pk}")
+        detail, reference = render_failure_logged(error, f"draft report {claimed.pk}")
         DraftReport.objects.filter(pk=claimed.pk, state=Report.State.RUNNING).update(
             state=Report.State.FAILED, error=detail, error_reference=reference
         )

@@ -32,16 +32,21 @@ def report_render_enqueue(*, report: Report) -> None:
 
 
 def report_render_queued(*, report: Report) -> bool:
-    """Whether the report's render task still waits in the queue.
+    """Whether the report's render task still waits in the queue."""
+    return task_waiting(report_render_task, report.task_id)
+
+
+def task_waiting(queued_task, task_id: str) -> bool:
+    """Whether the task of this id still waits in the queue (any render task, of any app).
 
     A backend that cannot look a task up (the immediate one, in tests) is trusted to have it.
     """
-    if not report.task_id:
+    if not task_id:
         return False
-    if not report_render_task.get_backend().supports_get_result:
+    if not queued_task.get_backend().supports_get_result:
         return True
     try:
-        result = report_render_task.get_result(report.task_id)
+        result = queued_task.get_result(task_id)
     except TaskResultDoesNotExist:
         return False
     return result.status == TaskResultStatus.READY

@@ -23,6 +23,7 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
+from checklists.assessments.extensions import SignedDocument, signed_document
 from checklists.signoff.models import Report, SignOff
 from checklists.signoff.pdf import SNAPSHOT_NAME
 from checklists.signoff.signing import FIELD_NAME, deployment_certificate
@@ -54,6 +55,7 @@ SNAPSHOT_DAMAGED = "The embedded snapshot is damaged: it cannot be unpacked."
 SNAPSHOT_NOT_JSON = "The embedded snapshot is not JSON: it is no Muster snapshot."
 SNAPSHOT_NOT_OURS = "The embedded snapshot is JSON, but not a Muster sign-off snapshot."
 NO_SIGN_OFF = "Its snapshot matches no sign-off recorded in this Muster."
+NO_DOCUMENT = "Its snapshot matches no {label} signed in this Muster."
 NO_SIGNATURE = "The file has no Muster signature."
 CHANGED = "The file was changed after it was signed."
 OTHER_CERTIFICATE = "It was not signed with this Muster's certificate."
@@ -72,6 +74,9 @@ class Verdict:
     sign_off: SignOff | None = None
     edition: str = ""  # which snapshot of the sign-off the file carries: full or public
     superseded_by: SignOff | None = None  # a later revision of the same assessment, signed
+    # Another kind of signed document (an after-action report), and its record here.
+    kind: SignedDocument | None = None
+    document: object | None = None
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -79,9 +84,20 @@ class Verdict:
         return Report.Edition(self.edition).label if self.edition else ""
 
     @property
+    def kind_label(self) -> str:
+        """What the file is: a preparedness report, or the registered kind's name."""
+        return self.kind.label if self.kind else "preparedness report"
+
+    @property
+    def document_text(self) -> str:
+        return self.kind.describe(self.document) if self.kind and self.document else ""
+
+    @property
     def authentic(self) -> bool:
-        """Everything holds: signed here, unaltered, and matching a sign-off of this deployment."""
-        return self.intact and self.by_this_deployment and self.sign_off is not None
+        """Everything holds: signed here, unaltered, and matching a sign-off of this deployment
+        (or, for another kind of signed document, a record of it)."""
+        matched = self.sign_off is not None or self.document is not None
+        return self.intact and self.by_this_deployment and matched
 
 
 class SnapshotRefused(Exception):
@@ -150,11 +166,17 @@ def _check_snapshot(verdict: Verdict, embedded: StreamObject | None) -> None:
         verdict.problems.append(SNAPSHOT_NOT_JSON)
         return
     verdict.snapshot_sha256 = hashlib.sha256(snapshot).hexdigest()
-    if not isinstance(parsed, dict) or parsed.get("format") not in (FORMAT, PUBLIC_FORMAT):
+    snapshot_format = parsed.get("format") if isinstance(parsed, dict) else None
+    if snapshot_format in (FORMAT, PUBLIC_FORMAT):
+        verdict.is_muster_report = True
+        _match(verdict)
+    elif isinstance(snapshot_format, str) and (kind := signed_document(snapshot_format)):
+        verdict.is_muster_report, verdict.kind = True, kind
+        verdict.document = kind.match(verdict.snapshot_sha256)
+        if verdict.document is None:
+            verdict.problems.append(NO_DOCUMENT.format(label=kind.label))
+    else:
         verdict.problems.append(SNAPSHOT_NOT_OURS)
-        return
-    verdict.is_muster_report = True
-    _match(verdict)
 
 
 def bounded_data(stream: StreamObject, *, limit: int) -> bytes:

@@ -17,7 +17,7 @@ from accounts.access import get_agency
 from accounts.audit import client_ip
 from accounts.lockout import password_confirm
 from accounts.once import submitted_once
-from checklists.assessments import scoring
+from checklists.assessments import extensions, scoring
 from checklists.assessments.access import get_assessment
 from checklists.assessments.forms import add_service_errors
 from checklists.assessments.models import Assessment
@@ -53,6 +53,7 @@ def assessment_review(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "overall": scoring.overall(assessment.responses.all()),
         "can_submit": can_submit,
         "can_sign": request.user.has_perm("checklists.sign_off_assessment", agency),
+        "panels": extensions.review_panels(assessment),
     }
     return render(request, "checklists/assessment_review.html", context)
 

@@ -1,13 +1,14 @@
 """An SRO records a drill at their school with two findings; the lead turns one into a
 corrective action on LER-19 and assigns it; the owner completes it; someone else verifies it;
-the item page and the dashboard follow each step."""
+the item page and the dashboard follow each step. A lead records the review, removes a finding
+recorded twice and signs the after-action report."""
 
 from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.helpers import person, response_for
+from tests.helpers import PASSWORD, exercise, finding, person, response_for
 
 pytestmark = pytest.mark.usefixtures("transactional_db")
 
@@ -76,3 +77,29 @@ def test_a_drill_finding_becomes_a_verified_corrective_action(
 
 def _label(response) -> str:
     return f"{response.item.code} {response.item.title}"
+
+
+def test_a_lead_reviews_corrects_and_signs_the_after_action_report(
+    session, agency, lead, school, catalog_version
+):
+    drill = exercise(agency, lead, school=school, title="Lunch lockdown drill")
+    finding(drill, lead, text="Cafeteria doors cannot lock")
+    finding(drill, lead, text="Recorded twice by mistake")
+
+    chief = session(lead.email)
+    page = chief.visit(drill.get_absolute_url())
+    chief.follow(page.get_by_role("link", name="Record the review"))
+    page.get_by_label("Evaluator").fill("Lt. Chris Novak")
+    page.get_by_label("Date of the review").fill("2026-03-09")
+    page.get_by_role("button", name="Save").click()
+    chief.follow(page.get_by_role("link", name="Remove this finding").last)
+    page.get_by_role("button", name="Remove the finding").click()
+    expect(page.get_by_text("Recorded twice by mistake")).to_have_count(0)
+    chief.follow(page.get_by_role("link", name="Sign the report"))
+    page.get_by_label("Your title").fill("Chief of Police")
+    page.get_by_label("I attest to the statement above").check()
+    page.get_by_label("Your password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign the report").click()
+    expect(page.get_by_text("Report 1, signed")).to_be_visible()
+    expect(page.get_by_text("Being produced", exact=True)).to_be_visible()
+    chief.check()

@@ -1,8 +1,10 @@
 """The demo agency's exercises: three years of them, reviewed, with a plan of about a dozen
-corrective actions in every state, and LER-18 and LER-26 computed from them."""
+corrective actions in every state, each exercise's after-action report signed by the chief, and
+LER-18 and LER-26 computed from them."""
 
 from __future__ import annotations
 
+import json
 from io import StringIO
 
 import pytest
@@ -10,7 +12,7 @@ from django.core.management import call_command
 
 from accounts.models import Agency
 from checklists.assessments.extensions import computed_answers
-from exercises.models import CorrectiveAction, Exercise
+from exercises.models import AfterActionReport, CorrectiveAction, Exercise
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +33,10 @@ def test_the_demo_agency_has_reviewed_exercises_and_a_plan_in_every_state(catalo
         "verified",
     }
     assert actions.overdue().exists()
+    reports = AfterActionReport.objects.filter(exercise__agency=harbor)
+    assert reports.count() == 3
+    assert {r.signer.email for r in reports} == {"chief@harbor.example"}
+    assert all(json.loads(r.snapshot)["objectives"][0]["capability"] for r in reports)
     computed = computed_answers(harbor)
     assert computed[("LER-18", "last_exercise")].value
     assert computed[("LER-26", "last_joint_exercise")].value

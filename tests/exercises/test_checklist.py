@@ -1,5 +1,6 @@
 """What exercises give the checklist at sign-off: LER-18's date frozen into the snapshot, and
-the report's section of counts (no exercise titles or findings in the public summary)."""
+the report's section of counts (no exercise titles or findings in the public summary); and the
+review page's list of items in place while corrective actions on them are open."""
 
 from __future__ import annotations
 
@@ -8,9 +9,13 @@ from datetime import date
 
 import pytest
 
+from checklists.catalog.models import Item
+from checklists.models import Response
 from checklists.signoff.pdf import report_html
 from exercises.models import Organization
-from tests.helpers import corrective_action, exercise, sign
+from exercises.services import action_advance
+from tests.factories import SchoolFactory
+from tests.helpers import corrective_action, exercise, response_for, sign, url
 
 pytestmark = pytest.mark.django_db
 
@@ -45,3 +50,90 @@ def test_the_public_summary_carries_counts_only(complete_assessment, lead, exerc
     assert public["sections"]["exercises"]["exercises"] == 1
     assert "Secret-sounding" not in signed.public_snapshot
     assert "Fix the radio gap" not in signed.public_snapshot
+
+
+def test_the_review_page_lists_items_in_place_with_open_actions_and_their_notes(
+    client_for, agency, lead, viewer, school, other_school, assessment
+):
+    ler19 = Item.objects.get(catalog_version=assessment.catalog_version, code="LER-19")
+    action = corrective_action(exercise(agency, lead), lead, items=[ler19], schools=[school])
+    at_school = response_for(assessment, "LER-19", school=school)
+    elsewhere = response_for(assessment, "LER-19", school=other_school)
+    note = "Cameras tested; the radio action is separate."
+    Response.objects.filter(pk__in=[at_school.pk, elsewhere.pk]).update(
+        status="in_place", notes=note
+    )
+    page = url("assessment_review", agency, assessment.pk)
+
+    shown = client_for(viewer).get(page)
+    action_advance(action=action, status="done", by=lead)
+    after = client_for(viewer).get(page)
+
+    listed = shown.text[shown.text.index("In place while corrective actions are open") :]
+    assert "1 item is recorded in place" in listed
+    assert school.name in listed
+    assert other_school.name not in listed
+    assert note in listed
+    assert "1 open corrective action" in listed
+    assert "In place while corrective actions are open" not in after.text
+
+
+def test_the_review_list_takes_the_same_queries_for_more_actions(
+    client_for, agency, lead, school, assessment, count_queries
+):
+    ler19 = Item.objects.get(catalog_version=assessment.catalog_version, code="LER-19")
+    Response.objects.filter(assessment=assessment, item=ler19).update(status="in_place", notes="n")
+    client = client_for(lead)
+    page = url("assessment_review", agency, assessment.pk)
+
+    def add(n: int) -> None:
+        for _ in range(n):
+            school_ = SchoolFactory(agency=agency)
+            corrective_action(exercise(agency, lead), lead, items=[ler19], schools=[school_])
+
+    add(1)
+    client.get(page)
+    before = count_queries(lambda: client.get(page))
+    add(6)
+    assert count_queries(lambda: client.get(page)) == before
+
+
+def test_a_checklist_row_flags_its_open_corrective_actions(
+    client_for, agency, lead, viewer, school, other_school, assessment
+):
+    ler19 = Item.objects.get(catalog_version=assessment.catalog_version, code="LER-19")
+    action = corrective_action(exercise(agency, lead), lead, items=[ler19], schools=[school])
+    page = url("assessment_checklist", agency, assessment.pk)
+    here = response_for(assessment, "LER-19", school=school)
+    there = response_for(assessment, "LER-19", school=other_school)
+
+    rows = client_for(viewer).get(page, {"q": "LER-19"}).context["row_flags"]
+    action_advance(action=action, status="done", by=lead)
+    after = client_for(viewer).get(page, {"q": "LER-19"})
+
+    assert [f.text for f in rows[here.pk]] == ["1 open corrective action"]
+    assert "item=LER-19" in rows[here.pk][0].url
+    assert there.pk not in rows
+    assert "open corrective action" not in after.text
+
+
+def test_the_checklist_with_flags_takes_the_same_queries_for_more_actions(
+    client_for, agency, lead, assessment, count_queries
+):
+    codes = ("LER-18", "LER-19", "LER-26")
+    items = list(Item.objects.filter(catalog_version=assessment.catalog_version, code__in=codes))
+    client = client_for(lead)
+    page = url("assessment_checklist", agency, assessment.pk)
+
+    def add(n: int) -> None:
+        for _ in range(n):
+            corrective_action(exercise(agency, lead), lead, items=items,
+                              schools=[SchoolFactory(agency=agency)])  # fmt: skip
+
+    add(1)
+    client.get(page)
+    before = count_queries(lambda: client.get(page))
+    add(8)
+    after = client.get(page)
+    assert count_queries(lambda: client.get(page)) == before
+    assert after.context["row_flags"]

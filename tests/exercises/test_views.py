@@ -6,12 +6,14 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from django.core.files.storage import default_storage
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from accounts.models import AuditEvent
 from checklists.catalog.models import Item
-from exercises.models import CorrectiveAction, Exercise
-from exercises.services import action_advance
+from exercises.models import CorrectiveAction, Exercise, Observation, Organization, ReviewAttachment
+from exercises.services import action_advance, attachment_add
 from tests.factories import SchoolFactory
 from tests.helpers import (
     corrective_action,
@@ -29,7 +31,8 @@ pytestmark = pytest.mark.django_db
 
 def _post(**fields) -> dict:
     return {"title": "Arrival drill", "kind": "drill", "starts_on": "2026-03-02",
-            "ends_on": "2026-03-02", "objectives": "Contain the threat\nReunify", "hours": "4"} | fields  # fmt: skip
+            "ends_on": "2026-03-02", "objectives": "Contain the threat\nReunify", "hours": "4",
+            "mission_area": "response"} | fields  # fmt: skip
 
 
 def test_an_sro_records_a_drill_at_their_school(client_for, agency, sro, school, catalog_version):
@@ -39,6 +42,19 @@ def test_an_sro_records_a_drill_at_their_school(client_for, agency, sro, school,
     assert response.status_code == 302
     assert (drill.school, drill.created_by) == (school, sro)
     assert [o.text for o in drill.objectives.all()] == ["Contain the threat", "Reunify"]
+
+
+def test_an_objective_line_may_name_its_core_capability(client_for, agency, lead, catalog_version):
+    objectives = "Contain the threat | On-scene Security\nReunify\nContain the threat | Again"
+    client_for(lead).post(url("exercise_create", agency), _post(objectives=objectives))
+
+    drill = Exercise.objects.get()
+    assert [(o.text, o.capability) for o in drill.objectives.all()] == [
+        ("Contain the threat", "On-scene Security"),
+        ("Reunify", ""),
+    ]
+    page = client_for(lead).get(url("exercise_edit", agency, drill.pk))
+    assert "Contain the threat | On-scene Security" in page.text
 
 
 def test_an_sro_cannot_record_at_a_school_they_do_not_serve(
@@ -223,3 +239,135 @@ def test_in_place_with_open_actions_asks_for_a_note(client_for, agency, lead, sc
     assert saved.status_code == 302
     response.refresh_from_db()
     assert response.status == "in_place"
+
+
+def test_whoever_records_the_exercise_corrects_a_finding(
+    client_for, agency, lead, sro, school, catalog_version
+):
+    drill = exercise(agency, lead, school=school)
+    gap = finding(drill, lead)
+
+    response = client_for(sro).post(url("exercise_finding_edit", agency, gap.pk), {
+        "objective": gap.objective_id, "kind": "improvement", "text": "Radios overlapped on TAC-2",
+        "analysis": "Two units keyed up at once.",
+    })  # fmt: skip
+
+    gap.refresh_from_db()
+    assert response.status_code == 302
+    assert (gap.text, gap.analysis) == ("Radios overlapped on TAC-2", "Two units keyed up at once.")
+    assert AuditEvent.objects.filter(summary=f"Changed a finding of {drill}").exists()
+
+
+def test_a_finding_with_actions_stays_an_area_for_improvement(
+    client_for, agency, lead, catalog_version
+):
+    drill = exercise(agency, lead)
+    gap = finding(drill, lead)
+    corrective_action(drill, lead, observation=gap)
+
+    response = client_for(lead).post(url("exercise_finding_edit", agency, gap.pk), {
+        "objective": gap.objective_id, "kind": "strength", "text": gap.text, "analysis": "",
+    })  # fmt: skip
+
+    errors = response.context["form"].errors
+    assert response.status_code == 200
+    assert "stays an area for improvement" in errors["kind"][0]
+    gap.refresh_from_db()
+    assert gap.kind == "improvement"
+
+
+def test_a_finding_is_removed_after_a_confirmation_and_audited(
+    client_for, agency, lead, catalog_version
+):
+    drill = exercise(agency, lead)
+    gap = finding(drill, lead)
+    client = client_for(lead)
+    page = url("exercise_finding_delete", agency, gap.pk)
+
+    asked = client.get(page)
+    removed = client.post(page)
+
+    assert "Remove this finding?" in asked.text
+    assert removed.status_code == 302
+    assert not Observation.objects.exists()
+    assert AuditEvent.objects.filter(summary__startswith="Removed the finding").exists()
+
+
+def test_a_finding_that_actions_answer_is_not_removed(client_for, agency, lead, catalog_version):
+    drill = exercise(agency, lead)
+    gap = finding(drill, lead)
+    corrective_action(drill, lead, observation=gap)
+
+    response = client_for(lead).post(url("exercise_finding_delete", agency, gap.pk))
+
+    assert response.status_code == 400
+    assert "1 corrective action answers this finding" in response.text
+    assert Observation.objects.filter(pk=gap.pk).exists()
+
+
+def test_a_viewer_cannot_change_or_remove_a_finding(
+    client_for, agency, lead, viewer, catalog_version
+):
+    gap = finding(exercise(agency, lead), lead)
+    client = client_for(viewer)
+
+    assert (
+        client.post(url("exercise_finding_edit", agency, gap.pk), {"text": "x"}).status_code == 403
+    )
+    assert client.post(url("exercise_finding_delete", agency, gap.pk)).status_code == 403
+    assert Observation.objects.get().text == gap.text
+
+
+def test_an_sro_cannot_touch_findings_of_an_exercise_at_another_school(
+    client_for, agency, lead, sro, other_school, catalog_version
+):
+    gap = finding(exercise(agency, lead, school=other_school), lead)
+
+    assert client_for(sro).post(url("exercise_finding_delete", agency, gap.pk)).status_code == 403
+
+
+def test_a_review_file_is_removed_with_its_stored_file(
+    client_for, agency, lead, catalog_version, upload, django_capture_on_commit_callbacks
+):
+    drill = exercise(agency, lead)
+    attachment = attachment_add(exercise=drill, upload=upload("sign-in.pdf"), by=lead)
+    stored = attachment.file.name
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(lead).post(url("exercise_attachment_delete", agency, attachment.pk))
+
+    assert response.status_code == 302
+    assert not ReviewAttachment.objects.exists()
+    assert not default_storage.exists(stored)
+    event = AuditEvent.objects.get(action="evidence_removed")
+    assert event.details["sha256"] == attachment.sha256
+
+
+def test_the_evidence_of_a_verification_stays(
+    client_for, agency, lead, editor, catalog_version, upload
+):
+    action = corrective_action(exercise(agency, lead), lead)
+    action_advance(action=action, status="done", by=lead)
+    action_advance(action=action, status="verified", note="Seen", evidence=upload("photo.pdf"),
+                   by=editor)  # fmt: skip
+    proof = ReviewAttachment.objects.get()
+
+    response = client_for(lead).post(url("exercise_attachment_delete", agency, proof.pk))
+
+    assert response.status_code == 400
+    assert "evidence of a corrective action" in response.text
+    assert ReviewAttachment.objects.filter(pk=proof.pk).exists()
+
+
+def test_an_organization_is_renamed_and_a_taken_name_refused(client_for, agency, lead, editor):
+    fire = Organization.objects.create(agency=agency, name="Bayview Fire", kind="fire_ems")
+    Organization.objects.create(agency=agency, name="Mercy General", kind="hospital")
+    page = url("organization_edit", agency, fire.pk)
+
+    taken = client_for(editor).post(page, {"name": "Mercy General", "kind": "fire_ems"})
+    renamed = client_for(editor).post(page, {"name": "Bayview Fire & Rescue", "kind": "fire_ems"})
+
+    assert "already has an organization of this name" in str(taken.context["form"].errors)
+    assert renamed.status_code == 302
+    fire.refresh_from_db()
+    assert fire.name == "Bayview Fire & Rescue"

@@ -5,12 +5,14 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import InterfaceError, OperationalError, close_old_connections, connection
 
+from checklists.assessments.extensions import signed_documents
 from checklists.signoff.services import reports_recover
 
 
 class Command(BaseCommand):
     help = (
-        "Queue again the signed reports whose render was lost: a task worker died while "
+        "Queue again the signed reports (and other signed documents, such as after-action "
+        "reports) whose render was lost: a task worker died while "
         "rendering (past REPORT_RENDER_LEASE seconds), or a report's task left the queue "
         "unrun. Run it when the worker starts and then every minute or so (--every 60)."
     )
@@ -29,6 +31,10 @@ class Command(BaseCommand):
             try:
                 for report in reports_recover():
                     self.stdout.write(f"Queued again: {report} (report {report.pk})")
+                # The other signed documents (after-action reports) through their own.
+                for kind in signed_documents():
+                    for document in kind.recover() if kind.recover else ():
+                        self.stdout.write(f"Queued again: {document} ({kind.label})")
             except (OperationalError, InterfaceError) as error:
                 if every <= 0:
                     raise

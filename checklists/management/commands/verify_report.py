@@ -29,6 +29,10 @@ class Command(BaseCommand):
         self.stdout.write(f"Signed by:            {verdict.signer or '—'}")
         self.stdout.write(f"This Muster's cert:   {yes(verdict.by_this_deployment)}")
         self.stdout.write(f"Snapshot fingerprint: {verdict.snapshot_sha256 or '—'}")
+        if verdict.kind:
+            self.stdout.write(f"Document:             {verdict.kind_label.capitalize()}")
+        if verdict.document:
+            self.stdout.write(f"Signed:               {verdict.document_text}")
         if verdict.sign_off:
             s = verdict.sign_off
             agency = s.assessment.agency

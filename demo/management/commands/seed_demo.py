@@ -133,8 +133,11 @@ class Command(BaseCommand):
                 "and 2026 (in progress, three items just given to the training coordinator)."
             )
         chief = User.objects.get(email=DEMO[0].people[0].email)
-        if added := demo_exercises(harbor, by=coordinator, verifier=chief):
-            self.stdout.write(f"Demo exercises: {added} exercises with reviews and their plan.")
+        if added := demo_exercises(harbor, by=coordinator, verifier=chief, password=DEMO_PASSWORD):
+            self.stdout.write(
+                f"Demo exercises: {added} exercises with reviews and their plan, and their "
+                "after-action reports signed (the task worker produces the PDFs)."
+            )
         self.stdout.write(
             f"Demo data: {created} records created." if created else "Demo data: up to date."
         )
