@@ -1,6 +1,6 @@
 """One run of `send_notifications` for 50 agencies of 40 people with realistic due items.
 
-In a scratch SQLite database (or the one DATABASE_URL names, which it must be safe to wipe):
+In a scratch database (SQLite, or with DATABASE_URL a fresh one beside it: bench/scratch.py):
 each agency has a lead and 39 members, each with two or three open items due this week or
 overdue. It counts the queries of a run at 25 and at 50 agencies (queuing the digests must cost
 the same; sending costs the same per batch of emails), and times the whole run against
@@ -9,23 +9,13 @@ rendering the same digests' templates alone, in the same process. Run with `make
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-SCRATCH = Path(tempfile.mkdtemp(prefix="muster-bench-notifications-"))
-os.environ.setdefault("DATABASE_URL", f"sqlite:///{SCRATCH / 'bench.sqlite3'}")
-os.environ |= {"DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "false"}
-os.environ |= {"SECRET_KEY": "bench-only", "MEDIA_ROOT": str(SCRATCH / "media")}
+import scratch
 
-import django  # noqa: E402
-
-django.setup()
+SCRATCH = scratch.setup("notifications")
 
 from django.conf import settings  # noqa: E402
 from django.core import mail  # noqa: E402
@@ -112,7 +102,7 @@ def main() -> None:
     setup_test_environment()  # the locmem mail backend: the server's time, not SMTP's
     call_command("migrate", verbosity=0)
     call_command("load_catalog", verbosity=0)
-    print(f"Notifications: {PEOPLE} people per agency, database {connection.vendor}")
+    print(f"Notifications: {PEOPLE} people per agency, database {scratch.database_label()}")
     render_alone(MORNING)  # warm-up: the URL configuration and templates, loaded once a process
     figures, built = {}, 0
     for day, size in enumerate(SIZES):
