@@ -47,12 +47,15 @@ class AssessmentQuerySet(models.QuerySet["Assessment"]):
 
     def current_for(self, agency: Agency) -> Assessment | None:
         """The agency's newest assessment, the one its pages show."""
-        return (
+        assessment = (
             self.filter(agency=agency)
             .newest_first()
             .select_related("catalog_version", "previous")
             .first()
         )
+        if assessment is not None:
+            assessment.agency = agency  # already read: its pages' links need no second query
+        return assessment
 
     def revisions_of(self, assessment: Assessment) -> list[Assessment]:
         """Every revision of the assessment, oldest first, in two queries however many there are.

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from checklists.assessments.comments import comment_add
 from checklists.assessments.evidence import attachment_add
 from checklists.assessments.services import response_update
 from checklists.models import Response
 from tests.factories import SchoolFactory
-from tests.helpers import required_answers, response_for, response_post, url
+from tests.helpers import escaped, required_answers, response_for, response_post, url
 
 S = Response.Status
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -449,6 +450,38 @@ def test_school_page_shows_that_schools_items(client_for, agency, sro, school, a
     page = client_for(sro).get(url("school_checklist", agency, school.pk)).context["page"]
 
     assert {r.school for r in page.object_list} == {school}
+
+
+def test_a_row_shows_its_parts_escaped_and_alone_is_the_same_markup(
+    client_for, agency, lead, viewer, assessment, school
+):
+    school.name = 'Harbor "<High>" & Annex'
+    school.save()
+    lead.full_name = "Pat <b>Lead</b>"
+    lead.save()
+    row = response_for(assessment, "LER-18", school)
+    assessment.responses.filter(pk=row.pk).update(owner=lead, target_date="2020-01-01")
+    comment_add(response=row, body="Which plan?", by=lead)
+    checklist = url("assessment_checklist", agency, assessment.pk)
+
+    page = client_for(lead).get(checklist, {"school": school.pk}).content.decode()
+    alone = client_for(viewer).get(url("response_detail", agency, row.pk), {"view": "row"}, **HTMX)
+    seen = client_for(viewer).get(checklist, {"school": school.pk}).content.decode()
+
+    mine = re.search(rf'<article[^>]*id="response-{row.pk}".*?</article>', page, re.S)[0]
+    assert escaped(school.name) in mine
+    assert school.name not in mine
+    assert "Owner: Pat &lt;b&gt;Lead&lt;/b&gt;" in mine
+    assert "Target: Jan 1, 2020" in mine
+    assert f'href="{url("response_detail", agency, row.pk)}#comments-{row.pk}"' in mine
+    assert "1 open review comment<" in mine
+    assert f'id="pick-{row.pk}"' in mine
+    assert "?next=" in mine
+    assert ">Edit<" in mine
+    theirs = re.search(rf'<article[^>]*id="response-{row.pk}".*?</article>', seen, re.S)[0]
+    assert alone.content.decode().strip() == theirs
+    assert ">Edit<" not in theirs
+    assert "pick-" not in theirs
 
 
 @pytest.mark.parametrize(
