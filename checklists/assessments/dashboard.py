@@ -12,7 +12,10 @@ SHOWN = 10  # rows of each list; the counts beside them give the rest
 def dashboard_figures(assessment: Assessment, *, user) -> dict:
     """Readiness overall and by section, role and school; overdue and assigned items; changes."""
     responses = assessment.responses.all()
-    sections = scoring.by_section(responses)
+    # The previous assessment's sections, for the comparison, in the same query.
+    ids = [assessment.pk] + ([assessment.previous_id] if assessment.previous_id else [])
+    each = scoring.by_section_each(ids)
+    sections = each[assessment.pk]
     overall = scoring.combined(sections)  # every response is in exactly one section
     figures = {
         "overall": overall,
@@ -26,7 +29,7 @@ def dashboard_figures(assessment: Assessment, *, user) -> dict:
         "changes": recent_changes(assessment, limit=SHOWN),
     }
     if assessment.previous_id:
-        earlier = scoring.by_section(assessment.previous.responses.all())
+        earlier = each[assessment.previous_id]
         figures["comparison"] = comparison(sections, earlier, overall, scoring.combined(earlier))
     return figures
 
