@@ -52,6 +52,31 @@ class LongSelect(forms.Select):
 SELECTED = " selected"
 
 
+class _WrittenOut:
+    """An input written out in Python, as Django's input.html writes it (attributes in
+    flatatt's order): the checklist's toolbar has six, a template and its attributes' template
+    each, on every page."""
+
+    def render(self, name, value, attrs=None, renderer=None) -> str:
+        widget = self.get_context(name, value, attrs)["widget"]
+        shown = "" if widget["value"] is None else format_html(' value="{}"', widget["value"])
+        return format_html(
+            '<input type="{}" name="{}"{}{}>', widget["type"], name, shown, flatatt(widget["attrs"])
+        )
+
+
+class ToolbarText(_WrittenOut, forms.TextInput):
+    pass
+
+
+class ToolbarCheckbox(_WrittenOut, forms.CheckboxInput):
+    pass
+
+
+class ToolbarDate(_WrittenOut, DateInput):
+    pass
+
+
 def compact(form: forms.Form) -> None:
     """Bootstrap's small controls, for forms laid out by hand in a toolbar."""
     for field in form.fields.values():
@@ -417,7 +442,7 @@ class AssignForm(forms.Form):
     owner = forms.ModelChoiceField(
         queryset=User.objects.none(), label="Assign to", widget=LongSelect
     )
-    target_date = forms.DateField(required=False, widget=DateInput())
+    target_date = forms.DateField(required=False, widget=ToolbarDate())
 
     def __init__(self, *args, assessment: Assessment, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -439,7 +464,7 @@ class ConfirmForm(forms.Form):
 
 
 class ChecklistFilterForm(forms.Form):
-    q = forms.CharField(label="Search", required=False, max_length=200)
+    q = forms.CharField(label="Search", required=False, max_length=200, widget=ToolbarText)
     # Every select of the toolbar written out in Python (LongSelect): a template per option
     # for the roles and statuses cost the checklist page a tenth of its time.
     role = forms.ModelChoiceField(
@@ -458,10 +483,10 @@ class ChecklistFilterForm(forms.Form):
     owner = forms.ModelChoiceField(
         queryset=User.objects.none(), required=False, empty_label="Anyone", widget=LongSelect
     )
-    overdue = forms.BooleanField(required=False, label="Overdue only")
-    to_confirm = forms.BooleanField(required=False, label="To confirm")
-    mine = forms.BooleanField(required=False, label="Assigned to me")
-    my_roles = forms.BooleanField(required=False, label="My roles")
+    overdue = forms.BooleanField(required=False, label="Overdue only", widget=ToolbarCheckbox)
+    to_confirm = forms.BooleanField(required=False, label="To confirm", widget=ToolbarCheckbox)
+    mine = forms.BooleanField(required=False, label="Assigned to me", widget=ToolbarCheckbox)
+    my_roles = forms.BooleanField(required=False, label="My roles", widget=ToolbarCheckbox)
 
     def __init__(self, *args, agency: Agency, **kwargs) -> None:
         super().__init__(*args, **kwargs)

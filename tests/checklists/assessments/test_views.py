@@ -72,6 +72,22 @@ def test_filters_are_kept_in_the_url(client_for, agency, editor, assessment, par
     assert codes == expected
 
 
+def test_the_toolbar_shows_the_filters_chosen(client_for, agency, editor, assessment, school):
+    params = {"q": 'fire "<drill>"', "mine": "on", "status": "in_place", "school": school.pk}
+
+    page = client_for(editor).get(url("assessment_checklist", agency, assessment.pk), params)
+
+    text = page.content.decode()
+    assert f'<input type="text" name="q" value="{escaped(params["q"])}" class="form-control' in text
+    assert (
+        '<input type="checkbox" name="mine" class="form-check-input" id="id_mine" checked>' in text
+    )
+    assert '<input type="checkbox" name="overdue" class="form-check-input" id="id_overdue">' in text
+    assert '<option value="in_place" selected>In place</option>' in text
+    assert f'<option value="{school.pk}" selected>{school.name}</option>' in text
+    assert '<label class="form-check-label" for="id_mine">Assigned to me</label>' in text
+
+
 def test_school_filter_and_my_roles(client_for, agency, sro, assessment, school):
     sro.memberships.get().roles.set(
         assessment.catalog_version.items.get(code="LER-16").roles.filter(
