@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db.models import Count, Window
+
 from checklists.assessments import scoring
 from checklists.assessments.history import recent_changes
 from checklists.assessments.models import Assessment
@@ -22,22 +24,26 @@ def dashboard_figures(assessment: Assessment, *, user) -> dict:
         "sections": sections,
         "roles": scoring.by_role(responses),
         "schools": scoring.by_school(responses),
-        "overdue": _listed(responses.overdue()),
-        "overdue_count": responses.overdue().count(),
-        "mine": _listed(responses.assigned_to(user).open()),
-        "mine_count": responses.assigned_to(user).open().count(),
         "changes": recent_changes(assessment, limit=SHOWN),
     }
+    figures["overdue"], figures["overdue_count"] = _listed(responses.overdue())
+    figures["mine"], figures["mine_count"] = _listed(responses.assigned_to(user).open())
     if assessment.previous_id:
         earlier = each[assessment.previous_id]
         figures["comparison"] = comparison(sections, earlier, overall, scoring.combined(earlier))
     return figures
 
 
-def _listed(responses):
-    """The first rows of a list of items: code, title, school and target date are all it shows
+def _listed(responses) -> tuple[list, int]:
+    """The first rows of a list of items and how many there are, in one query (the count is a
+    window over the whole list). Code, title, school and target date are all it shows
     (includes/response_list.html), so none of a checklist row's evidence is fetched."""
-    return responses.select_related("item", "school").in_checklist_order()[:SHOWN]
+    rows = list(
+        responses.select_related("item", "school")
+        .in_checklist_order()
+        .annotate(listed_of=Window(Count("pk")))[:SHOWN]
+    )
+    return rows, rows[0].listed_of if rows else 0
 
 
 def comparison(now_sections, then_sections, now_overall, then_overall) -> list[tuple]:

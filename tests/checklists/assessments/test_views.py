@@ -468,6 +468,21 @@ def test_school_page_shows_that_schools_items(client_for, agency, sro, school, a
     assert {r.school for r in page.object_list} == {school}
 
 
+def test_the_dashboard_lists_ten_items_and_counts_them_all(client_for, agency, lead, assessment):
+    dashboard = url("agency_detail", agency)
+    empty = client_for(lead).get(dashboard).context
+    late = assessment.responses.order_by("pk")[:14].values_list("pk", flat=True)
+    assessment.responses.filter(pk__in=list(late)).update(owner=lead, target_date="2020-01-01")
+    assessment.responses.filter(pk=late[0]).update(status=S.IN_PLACE)  # done: neither list
+
+    page = client_for(lead).get(dashboard).context
+
+    assert (list(empty["overdue"]), empty["overdue_count"]) == ([], 0)
+    assert (len(page["overdue"]), page["overdue_count"]) == (10, 13)
+    assert (len(page["mine"]), page["mine_count"]) == (10, 13)
+    assert late[0] not in {r.pk for r in page["overdue"]}
+
+
 def test_a_row_shows_its_parts_escaped_and_alone_is_the_same_markup(
     client_for, agency, lead, viewer, assessment, school
 ):
