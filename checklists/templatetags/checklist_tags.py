@@ -181,8 +181,6 @@ def response_row(context, response) -> SafeString:
     can_edit = context.get("edits_every_row") or context["user"].has_perm(
         "checklists.change_response", response
     )
-    open_comments = response.unresolved_comment_count
-    previous = response.previous
     owner = response.owner.full_name if response.owner else ""
     markup = _ROW.format(
         **row,
@@ -194,16 +192,23 @@ def response_row(context, response) -> SafeString:
         owner=_text(owner or "nobody yet"),
         target=_text(date_filter(response.target_date, "M j, Y") or "none"),
         evidence=_text(evidence_counts(response)),
-        comments=_COMMENTS.format(**row, n=open_comments, s="" if open_comments == 1 else "s")
-        if open_comments
-        else "",
-        previous=f" · Last assessment: {_text(previous.get_status_display())}"
-        + (_CHANGED if response.changed_since_previous else "")
-        if previous
-        else "",
+        comments=_comments(row, response.unresolved_comment_count),
+        previous=_previous(response),
         edit=_EDIT.format(**row, next=_text(context.get("next_query", ""))) if can_edit else "",
     )
     return mark_safe(markup)  # noqa: S308 — every value above is escaped by _text
+
+
+def _comments(row: dict, count: int) -> str:
+    return _COMMENTS.format(**row, n=count, s="" if count == 1 else "s") if count else ""
+
+
+def _previous(response) -> str:
+    """The status it had in the previous assessment, and whether it changed since."""
+    if response.previous is None:
+        return ""
+    changed = _CHANGED if response.changed_since_previous else ""
+    return f" · Last assessment: {_text(response.previous.get_status_display())}{changed}"
 
 
 def _response_url(context, response) -> str:
