@@ -36,8 +36,8 @@ class LongSelect(forms.Select):
     def render(self, name, value, attrs=None, renderer=None) -> str:
         chosen = {str(v) for v in self.format_value(value)}
         options = "".join(
-            f'<option value="{escape(str(option))}"{SELECTED if str(option) in chosen else ""}>'
-            f"{escape(str(label))}</option>"
+            f'<option value="{_escaped(option)}"{SELECTED if str(option) in chosen else ""}>'
+            f"{_escaped(label)}</option>"
             for option, label in self.choices
         )
         attrs = self.build_attrs(self.attrs, attrs)
@@ -50,6 +50,11 @@ class LongSelect(forms.Select):
 
 
 SELECTED = " selected"
+
+
+def _escaped(value) -> str:
+    """conditional_escape without its lazy-text wrapper, which a long select calls per option."""
+    return value.__html__() if hasattr(value, "__html__") else escape(str(value))
 
 
 class _WrittenOut:
