@@ -1,8 +1,8 @@
 """Training records at scale: the matrix, the currency summary and a 10,000-row import.
 
-Builds, in a scratch SQLite database (or the one DATABASE_URL names, which it must be safe to
-wipe), an agency with 1,000 personnel, ten years of completions (about 40,000) and 8
-requirements; then times, in one run, each page against the simple signed-in page (the
+Builds, in a scratch database (SQLite, or with DATABASE_URL a fresh one beside it:
+bench/scratch.py), an agency with 1,000 personnel, ten years of completions (about 40,000) and
+8 requirements; then times, in one run, each page against the simple signed-in page (the
 catalog list) and the import against a bare `bulk_create` of the same rows, all in processor
 time and alternating rounds (the machine may be shared), and measures the import's peak memory
 for the whole file and for a quarter of it (streamed, the two stay close). Exits non-zero when
@@ -13,33 +13,16 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 import tracemalloc
 from datetime import timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-SCRATCH = Path(tempfile.mkdtemp(prefix="muster-bench-training-"))
-os.environ.setdefault("DATABASE_URL", f"sqlite:///{SCRATCH / 'bench.sqlite3'}")
-os.environ |= {
-    "DJANGO_SETTINGS_MODULE": "config.settings",
-    "DEBUG": "false",
-    "SECRET_KEY": "bench-only",
-    "SECURE_SSL_REDIRECT": "false",
-    "SESSION_COOKIE_SECURE": "false",
-    "CSRF_COOKIE_SECURE": "false",
-}
-os.environ["STATIC_ROOT"] = str(SCRATCH / "static")
+import scratch
 
-import django  # noqa: E402
-
-django.setup()
+SCRATCH = scratch.setup("training")
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402

@@ -165,6 +165,9 @@ def _send_one(server, message: Message) -> Exception | None:
     if message.html:
         email.attach_alternative(message.html, "text/html")
     try:
+        # Opened here, not by send_messages, which would close what it opened after each
+        # message: one connection serves the batch (and a fresh one follows a failure).
+        server.open()
         server.send_messages([email])
     except (OSError, smtplib.SMTPException) as error:
         if not isinstance(error, smtplib.SMTPRecipientsRefused):

@@ -15,11 +15,13 @@ from checklists.assessments.models import Assessment, Attachment, Response, Revi
 
 
 def get_assessment(request: HttpRequest, agency: Agency, pk: int) -> Assessment:
-    return get_object_or_404(
+    assessment = get_object_or_404(
         Assessment.objects.select_related("catalog_version__catalog", "previous"),
         agency=agency,
         pk=pk,
     )
+    assessment.agency = agency  # the agency already read: not read again for each use
+    return assessment
 
 
 def get_response(

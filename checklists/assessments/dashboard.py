@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db.models import Count, Window
+
 from checklists.assessments import scoring
 from checklists.assessments.history import recent_changes
 from checklists.assessments.models import Assessment
@@ -12,30 +14,37 @@ SHOWN = 10  # rows of each list; the counts beside them give the rest
 def dashboard_figures(assessment: Assessment, *, user) -> dict:
     """Readiness overall and by section, role and school; overdue and assigned items; changes."""
     responses = assessment.responses.all()
-    sections = scoring.by_section(responses)
+    # The previous assessment's sections, for the comparison, in the same query.
+    ids = [assessment.pk] + ([assessment.previous_id] if assessment.previous_id else [])
+    each = scoring.by_section_each(ids)
+    sections = each[assessment.pk]
     overall = scoring.combined(sections)  # every response is in exactly one section
     figures = {
         "overall": overall,
         "sections": sections,
         "roles": scoring.by_role(responses),
         "schools": scoring.by_school(responses),
-        "overdue": _listed(responses.overdue()),
-        "overdue_count": responses.overdue().count(),
-        "mine": _listed(responses.assigned_to(user).open()),
-        "mine_count": responses.assigned_to(user).open().count(),
         "changes": recent_changes(assessment, limit=SHOWN),
     }
+    figures["overdue"], figures["overdue_count"] = _listed(responses.overdue())
+    figures["mine"], figures["mine_count"] = _listed(responses.assigned_to(user).open())
     if assessment.previous_id:
-        earlier = scoring.by_section(assessment.previous.responses.all())
+        earlier = each[assessment.previous_id]
         figures["comparison"] = comparison(sections, earlier, overall, scoring.combined(earlier))
-        figures["to_confirm_count"] = responses.to_confirm().count()
+        figures["to_confirm_count"] = overall.to_confirm
     return figures
 
 
-def _listed(responses):
-    """The first rows of a list of items: code, title, school and target date are all it shows
+def _listed(responses) -> tuple[list, int]:
+    """The first rows of a list of items and how many there are, in one query (the count is a
+    window over the whole list). Code, title, school and target date are all it shows
     (includes/response_list.html), so none of a checklist row's evidence is fetched."""
-    return responses.select_related("item", "school").in_checklist_order()[:SHOWN]
+    rows = list(
+        responses.select_related("item", "school")
+        .in_checklist_order()
+        .annotate(listed_of=Window(Count("pk")))[:SHOWN]
+    )
+    return rows, rows[0].listed_of if rows else 0
 
 
 def comparison(now_sections, then_sections, now_overall, then_overall) -> list[tuple]:

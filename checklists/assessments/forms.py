@@ -5,11 +5,12 @@ from __future__ import annotations
 from copy import copy
 from datetime import date
 from decimal import Decimal
+from html import escape
 
 from django import forms
 from django.forms.utils import flatatt
 from django.utils import timezone
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from accounts.forms import ModelMultipleChoiceField, show_character_counts
@@ -34,20 +35,51 @@ class LongSelect(forms.Select):
 
     def render(self, name, value, attrs=None, renderer=None) -> str:
         chosen = {str(v) for v in self.format_value(value)}
-        # Escaped value by value and joined as plain text: format_html per option cost as much
-        # as the template it replaced, for the 500 options of a large agency's filters.
-        options = mark_safe(  # noqa: S308 — every value and label is escaped just here
-            "".join(
-                f'<option value="{conditional_escape(option)}"{SELECTED if str(option) in chosen else ""}>'
-                f"{conditional_escape(label)}</option>"
-                for option, label in self.choices
-            )
+        options = "".join(
+            f'<option value="{_escaped(option)}"{SELECTED if str(option) in chosen else ""}>'
+            f"{_escaped(label)}</option>"
+            for option, label in self.choices
         )
         attrs = self.build_attrs(self.attrs, attrs)
-        return format_html('<select name="{}"{}>{}</select>', name, flatatt(attrs), options)
+        return format_html(
+            '<select name="{}"{}>{}</select>',
+            name,
+            flatatt(attrs),
+            mark_safe(options),  # noqa: S308 — each value and label escaped above
+        )
 
 
-SELECTED = mark_safe(" selected")
+SELECTED = " selected"
+
+
+def _escaped(value) -> str:
+    """conditional_escape without its lazy-text wrapper, which a long select calls per option."""
+    return value.__html__() if hasattr(value, "__html__") else escape(str(value))
+
+
+class _WrittenOut:
+    """An input written out in Python, as Django's input.html writes it (attributes in
+    flatatt's order): the checklist's toolbar has six, a template and its attributes' template
+    each, on every page."""
+
+    def render(self, name, value, attrs=None, renderer=None) -> str:
+        widget = self.get_context(name, value, attrs)["widget"]
+        shown = "" if widget["value"] is None else format_html(' value="{}"', widget["value"])
+        return format_html(
+            '<input type="{}" name="{}"{}{}>', widget["type"], name, shown, flatatt(widget["attrs"])
+        )
+
+
+class ToolbarText(_WrittenOut, forms.TextInput):
+    pass
+
+
+class ToolbarCheckbox(_WrittenOut, forms.CheckboxInput):
+    pass
+
+
+class ToolbarDate(_WrittenOut, DateInput):
+    pass
 
 
 def compact(form: forms.Form) -> None:
@@ -70,6 +102,14 @@ def plain_choices(field: forms.ModelChoiceField, pairs) -> None:
 
 def _members(agency: Agency):
     return User.objects.filter(memberships__agency=agency).order_by("full_name")
+
+
+def _member_choices(field: forms.ModelChoiceField, agency: Agency) -> None:
+    """The agency's people as a select's options, labelled as User.__str__ does, read as plain
+    values rather than model instances (a toolbar shows them on every checklist page)."""
+    field.queryset = _members(agency)
+    people = field.queryset.values_list("pk", "full_name", "email")
+    plain_choices(field, ((pk, name or email) for pk, name, email in people))
 
 
 TITLE_MAX_LENGTH = 100  # a title is a heading on every page and on the report's cover
@@ -407,13 +447,13 @@ class AssignForm(forms.Form):
     owner = forms.ModelChoiceField(
         queryset=User.objects.none(), label="Assign to", widget=LongSelect
     )
-    target_date = forms.DateField(required=False, widget=DateInput())
+    target_date = forms.DateField(required=False, widget=ToolbarDate())
 
     def __init__(self, *args, assessment: Assessment, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["responses"].queryset = assessment.responses.all()
-        self.fields["owner"].queryset = _members(assessment.agency)
         self.fields["owner"].empty_label = "Choose a person"
+        _member_choices(self.fields["owner"], assessment.agency)
         compact(self)
 
 
@@ -429,12 +469,18 @@ class ConfirmForm(forms.Form):
 
 
 class ChecklistFilterForm(forms.Form):
-    q = forms.CharField(label="Search", required=False, max_length=200)
+    q = forms.CharField(label="Search", required=False, max_length=200, widget=ToolbarText)
+    # Every select of the toolbar written out in Python (LongSelect): a template per option
+    # for the roles and statuses cost the checklist page a tenth of its time.
     role = forms.ModelChoiceField(
-        queryset=Role.objects.all(), required=False, to_field_name="slug", empty_label="All roles"
+        queryset=Role.objects.all(),
+        required=False,
+        to_field_name="slug",
+        empty_label="All roles",
+        widget=LongSelect,
     )
     status = forms.ChoiceField(
-        choices=[("", "Any status"), *Response.Status.choices], required=False
+        choices=[("", "Any status"), *Response.Status.choices], required=False, widget=LongSelect
     )
     school = forms.ModelChoiceField(
         queryset=None, required=False, empty_label="All schools and agency-wide", widget=LongSelect
@@ -442,15 +488,15 @@ class ChecklistFilterForm(forms.Form):
     owner = forms.ModelChoiceField(
         queryset=User.objects.none(), required=False, empty_label="Anyone", widget=LongSelect
     )
-    overdue = forms.BooleanField(required=False, label="Overdue only")
-    to_confirm = forms.BooleanField(required=False, label="To confirm")
-    mine = forms.BooleanField(required=False, label="Assigned to me")
-    my_roles = forms.BooleanField(required=False, label="My roles")
+    overdue = forms.BooleanField(required=False, label="Overdue only", widget=ToolbarCheckbox)
+    to_confirm = forms.BooleanField(required=False, label="To confirm", widget=ToolbarCheckbox)
+    mine = forms.BooleanField(required=False, label="Assigned to me", widget=ToolbarCheckbox)
+    my_roles = forms.BooleanField(required=False, label="My roles", widget=ToolbarCheckbox)
 
     def __init__(self, *args, agency: Agency, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["school"].queryset = agency.schools.all()
-        self.fields["owner"].queryset = _members(agency)
+        _member_choices(self.fields["owner"], agency)
         # The options from the names alone: a large agency's 200 schools as model instances
         # cost more than the rest of the checklist's rows.
         plain_choices(self.fields["school"], agency.schools.values_list("pk", "name"))

@@ -20,6 +20,7 @@ from checklists.catalog.models import CatalogVersion, EvidencePrompt, Item
 
 # The one order of a checklist: item by item, each item's schools by name.
 CHECKLIST_ORDER = ("item__order", "school__name")
+TO_CONFIRM = models.Q(carried_over=True)  # to_confirm(), and the count scoring sums with it
 
 
 class AssessmentLocked(PermissionDenied):
@@ -47,12 +48,15 @@ class AssessmentQuerySet(models.QuerySet["Assessment"]):
 
     def current_for(self, agency: Agency) -> Assessment | None:
         """The agency's newest assessment, the one its pages show."""
-        return (
+        assessment = (
             self.filter(agency=agency)
             .newest_first()
             .select_related("catalog_version", "previous")
             .first()
         )
+        if assessment is not None:
+            assessment.agency = agency  # already read: its pages' links need no second query
+        return assessment
 
     def revisions_of(self, assessment: Assessment) -> list[Assessment]:
         """Every revision of the assessment, oldest first, in two queries however many there are.
@@ -208,7 +212,7 @@ class ResponseQuerySet(models.QuerySet["Response"]):
 
     def to_confirm(self) -> ResponseQuerySet:
         """Carried over from the previous assessment and not yet confirmed."""
-        return self.filter(carried_over=True)
+        return self.filter(TO_CONFIRM)
 
     def in_checklist_order(self) -> ResponseQuerySet:
         return self.order_by(*Response.CHECKLIST_ORDER)
@@ -224,10 +228,14 @@ class ResponseQuerySet(models.QuerySet["Response"]):
         return super().update(**kwargs)
 
     def for_display(self) -> ResponseQuerySet:
-        """Everything a checklist row shows, in a fixed number of queries."""
+        """Everything a checklist row shows, in a fixed number of queries.
+
+        The items are prefetched, not joined: a page or a report shows the same few items at
+        many schools, and each is then read once and shared, its prompts with it."""
         return (
-            self.select_related("item__section", "school", "owner", "previous")
+            self.select_related("school", "owner", "previous")
             .prefetch_related(
+                models.Prefetch("item", queryset=Item.objects.select_related("section")),
                 "item__prompts",
                 "attachments",
                 models.Prefetch(

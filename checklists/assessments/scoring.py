@@ -8,12 +8,13 @@ fetched into Python.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Count, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
-from checklists.assessments.models import Response
+from checklists.assessments.models import TO_CONFIRM, Response
 
 S = Response.Status
 IN_PLACE = Q(status=S.IN_PLACE, carried_over=False)
@@ -32,6 +33,7 @@ class Score:
     applicable: int  # responses applicable
     awaiting: int = 0  # responses in place but carried over, awaiting confirmation
     key: object = None
+    to_confirm: int = 0  # responses carried over, whatever their status, not yet confirmed
 
     @property
     def open(self) -> int:
@@ -50,7 +52,11 @@ def _aggregates() -> dict:
         "in_place": Count("pk", filter=IN_PLACE),
         "applicable": Count("pk", filter=APPLICABLE),
         "awaiting": Count("pk", filter=AWAITING),
+        "to_confirm": Count("pk", filter=TO_CONFIRM),
     }
+
+
+FIGURES = tuple(_aggregates())  # the names of a Score's figures, as the database gives them
 
 
 def overall(responses: QuerySet[Response], label: str = "Overall") -> Score:
@@ -67,32 +73,48 @@ def combined(parts: list[Score], label: str = "Overall") -> Score:
         in_place=sum(p.in_place for p in parts),
         applicable=sum(p.applicable for p in parts),
         awaiting=sum(p.awaiting for p in parts),
+        to_confirm=sum(p.to_confirm for p in parts),
     )
 
 
 def _grouped(responses: QuerySet[Response], key: str, label: str, order: str) -> list[Score]:
-    rows = (
+    return [_score(row, key) for row in _group_rows(responses, [key], label, order)]
+
+
+def _group_rows(responses: QuerySet[Response], keys: list[str], label: str, order: str):
+    return (
         responses.order_by()
-        .values(key)
+        .values(*keys)
         .annotate(group_label=F(label), group_order=F(order), **_aggregates())
         .order_by("group_order", "group_label")
     )
-    return [
-        Score(
-            key=row[key],
-            label=row["group_label"],
-            done=row["done"],
-            total=row["total"],
-            in_place=row["in_place"],
-            applicable=row["applicable"],
-            awaiting=row["awaiting"],
-        )
-        for row in rows
-    ]
+
+
+def _score(row: dict, key: str) -> Score:
+    return Score(
+        key=row[key],
+        label=row["group_label"],
+        **{name: row[name] for name in FIGURES},
+    )
+
+
+SECTION = ("item__section", "item__section__title", "item__section__order")
 
 
 def by_section(responses: QuerySet[Response]) -> list[Score]:
-    return _grouped(responses, "item__section", "item__section__title", "item__section__order")
+    return _grouped(responses, *SECTION)
+
+
+def by_section_each(assessment_ids: list[int]) -> dict[int, list[Score]]:
+    """by_section of each assessment, in one query (the dashboard compares two)."""
+    key, label, order = SECTION
+    rows = _group_rows(
+        Response.objects.filter(assessment_id__in=assessment_ids), ["assessment", key], label, order
+    )
+    each = defaultdict(list)
+    for row in rows:
+        each[row["assessment"]].append(_score(row, key))
+    return {pk: each[pk] for pk in assessment_ids}
 
 
 def by_role(responses: QuerySet[Response]) -> list[Score]:

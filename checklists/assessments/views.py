@@ -201,10 +201,8 @@ def _can_assign(request: HttpRequest, assessment: Assessment) -> bool:
 
 def _figures_context(assessment: Assessment, school=None) -> dict:
     """Every figure a checklist page shows; its `figures` fragment is fetched again after a save."""
-    figures = {
-        "overall": scoring.overall(assessment.responses.all()),
-        "to_confirm_count": assessment.responses.to_confirm().count(),
-    }
+    overall = scoring.overall(assessment.responses.all())
+    figures = {"overall": overall, "to_confirm_count": overall.to_confirm}
     if school is not None:
         responses = assessment.responses.for_school(school)
         figures["school_score"] = scoring.overall(responses, label=school.name)

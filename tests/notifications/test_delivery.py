@@ -105,6 +105,24 @@ def test_mail_goes_through_a_real_smtp_server(smtp, assessment, lead, editor):
     assert Message.objects.get().state == Message.State.SENT
 
 
+def test_a_batch_of_mail_goes_over_one_smtp_connection(smtp, assessment, agency, lead):
+    class Sessions(Inbox):
+        async def handle_DATA(self, server, session, envelope):
+            self.sessions.add(id(session))
+            return await super().handle_DATA(server, session, envelope)
+
+    inbox = Sessions()
+    inbox.sessions = set()
+    smtp(inbox)
+    for n in range(3):
+        person = MembershipFactory(agency=agency, access="editor").user
+        assign(assessment, lead, person, count=n + 1)
+
+    assert send_due().sent == 3
+    assert len(inbox.received) == 3
+    assert len(inbox.sessions) == 1
+
+
 def test_a_server_that_is_down_leaves_the_mail_queued_then_sends_it_once(
     settings, smtp, assessment, lead, editor
 ):

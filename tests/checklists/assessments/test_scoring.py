@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from checklists.assessments import scoring
-from checklists.models import Response
+from checklists.assessments.services import assessment_start_next
+from checklists.models import Assessment, Response
 
 S = Response.Status
 
@@ -63,3 +64,31 @@ def test_the_sections_together_are_the_overall_score(assessment):
     together = scoring.combined(scoring.by_section(responses))
 
     assert together == scoring.overall(responses)
+
+
+def test_each_assessment_gets_its_own_sections_from_one_query(
+    assessment, lead, django_assert_num_queries
+):
+    set_status(assessment, ["LER-01"], S.IN_PLACE)
+    assessment.responses.update(carried_over=False)
+    Assessment.objects.filter(pk=assessment.pk).update(state=Assessment.State.SIGNED_OFF)
+    later = assessment_start_next(previous=assessment, title="Next", due_date=None, by=lead)
+    set_status(later, ["LER-19"], S.IN_PLACE)
+    set_status(later, ["LER-14"], S.NOT_APPLICABLE)
+
+    with django_assert_num_queries(1):
+        each = scoring.by_section_each([later.pk, assessment.pk])
+
+    assert each[later.pk] == scoring.by_section(later.responses.all())
+    assert each[assessment.pk] == scoring.by_section(assessment.responses.all())
+    assert each[later.pk] != each[assessment.pk]
+
+
+def test_the_score_counts_what_waits_for_confirmation(assessment):
+    set_status(assessment, ["LER-01"], S.IN_PLACE, carried_over=True)
+    set_status(assessment, ["LER-02"], S.IN_PROGRESS, carried_over=True)
+
+    score = scoring.overall(assessment.responses.all())
+
+    assert score.to_confirm == assessment.responses.to_confirm().count() == 2
+    assert score.awaiting == 1

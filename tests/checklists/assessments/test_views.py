@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from checklists.assessments.comments import comment_add
 from checklists.assessments.evidence import attachment_add
 from checklists.assessments.services import response_update
 from checklists.models import Response
 from tests.factories import SchoolFactory
-from tests.helpers import required_answers, response_for, response_post, url
+from tests.helpers import escaped, required_answers, response_for, response_post, url
 
 S = Response.Status
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -70,6 +71,22 @@ def test_filters_are_kept_in_the_url(client_for, agency, editor, assessment, par
             )
         )
     assert codes == expected
+
+
+def test_the_toolbar_shows_the_filters_chosen(client_for, agency, editor, assessment, school):
+    params = {"q": 'fire "<drill>"', "mine": "on", "status": "in_place", "school": school.pk}
+
+    page = client_for(editor).get(url("assessment_checklist", agency, assessment.pk), params)
+
+    text = page.content.decode()
+    assert f'<input type="text" name="q" value="{escaped(params["q"])}" class="form-control' in text
+    assert (
+        '<input type="checkbox" name="mine" class="form-check-input" id="id_mine" checked>' in text
+    )
+    assert '<input type="checkbox" name="overdue" class="form-check-input" id="id_overdue">' in text
+    assert '<option value="in_place" selected>In place</option>' in text
+    assert f'<option value="{school.pk}" selected>{school.name}</option>' in text
+    assert '<label class="form-check-label" for="id_mine">Assigned to me</label>' in text
 
 
 def test_school_filter_and_my_roles(client_for, agency, sro, assessment, school):
@@ -450,6 +467,53 @@ def test_school_page_shows_that_schools_items(client_for, agency, sro, school, a
     page = client_for(sro).get(url("school_checklist", agency, school.pk)).context["page"]
 
     assert {r.school for r in page.object_list} == {school}
+
+
+def test_the_dashboard_lists_ten_items_and_counts_them_all(client_for, agency, lead, assessment):
+    dashboard = url("agency_detail", agency)
+    empty = client_for(lead).get(dashboard).context
+    late = assessment.responses.order_by("pk")[:14].values_list("pk", flat=True)
+    assessment.responses.filter(pk__in=list(late)).update(owner=lead, target_date="2020-01-01")
+    assessment.responses.filter(pk=late[0]).update(status=S.IN_PLACE)  # done: neither list
+
+    page = client_for(lead).get(dashboard).context
+
+    assert (list(empty["overdue"]), empty["overdue_count"]) == ([], 0)
+    assert (len(page["overdue"]), page["overdue_count"]) == (10, 13)
+    assert (len(page["mine"]), page["mine_count"]) == (10, 13)
+    assert late[0] not in {r.pk for r in page["overdue"]}
+
+
+def test_a_row_shows_its_parts_escaped_and_alone_is_the_same_markup(
+    client_for, agency, lead, viewer, assessment, school
+):
+    school.name = 'Harbor "<High>" & Annex'
+    school.save()
+    lead.full_name = "Pat <b>Lead</b>"
+    lead.save()
+    row = response_for(assessment, "LER-18", school)
+    assessment.responses.filter(pk=row.pk).update(owner=lead, target_date="2020-01-01")
+    comment_add(response=row, body="Which plan?", by=lead)
+    checklist = url("assessment_checklist", agency, assessment.pk)
+
+    page = client_for(lead).get(checklist, {"school": school.pk}).content.decode()
+    alone = client_for(viewer).get(url("response_detail", agency, row.pk), {"view": "row"}, **HTMX)
+    seen = client_for(viewer).get(checklist, {"school": school.pk}).content.decode()
+
+    mine = re.search(rf'<article[^>]*id="response-{row.pk}".*?</article>', page, re.S)[0]
+    assert escaped(school.name) in mine
+    assert school.name not in mine
+    assert "Owner: Pat &lt;b&gt;Lead&lt;/b&gt;" in mine
+    assert "Target: Jan 1, 2020" in mine
+    assert f'href="{url("response_detail", agency, row.pk)}#comments-{row.pk}"' in mine
+    assert "1 open review comment<" in mine
+    assert f'id="pick-{row.pk}"' in mine
+    assert "?next=" in mine
+    assert ">Edit<" in mine
+    theirs = re.search(rf'<article[^>]*id="response-{row.pk}".*?</article>', seen, re.S)[0]
+    assert alone.content.decode().strip() == theirs
+    assert ">Edit<" not in theirs
+    assert "pick-" not in theirs
 
 
 @pytest.mark.parametrize(
