@@ -3,7 +3,7 @@ data adds to the checklist (its corrective-action flags) and the dashboard (its 
 for an agency with 200 schools, ten years of exercises (about 150) and 600 corrective actions
 (`bench/exercises_data.py`).
 
-Builds a scratch SQLite database (or the one DATABASE_URL names, which it must be safe to wipe),
+Builds a scratch database (SQLite, or with DATABASE_URL a fresh one beside it: bench/scratch.py),
 then times each page in CPU time (time.process_time: what this process spends, less what other
 processes on a shared machine take meanwhile) in interleaved rounds of one run. The exercise
 pages must stay within 4 times the CPU time of the simple signed-in page, the catalog list, with
@@ -15,33 +15,15 @@ of the data. Run: `.venv/bin/python bench/exercises.py`.
 
 from __future__ import annotations
 
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from datetime import timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-SCRATCH = Path(tempfile.mkdtemp(prefix="muster-bench-exercises-"))
-os.environ.setdefault("DATABASE_URL", f"sqlite:///{SCRATCH / 'bench.sqlite3'}")
-os.environ |= {
-    "DJANGO_SETTINGS_MODULE": "config.settings",
-    "DEBUG": "false",
-    "SECRET_KEY": "bench-only",
-    "SECURE_SSL_REDIRECT": "false",
-    "SESSION_COOKIE_SECURE": "false",
-    "CSRF_COOKIE_SECURE": "false",
-}
-os.environ["MEDIA_ROOT"] = str(SCRATCH / "media")
-os.environ["STATIC_ROOT"] = str(SCRATCH / "static")
+import scratch
 
-import django  # noqa: E402
-
-django.setup()
+SCRATCH = scratch.setup("exercises")
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
