@@ -425,6 +425,9 @@ def run(upload: Import, *, dry_run: bool) -> Preview:
     for column in missing:
         preview.problems.append(Problem(1, column, f"The column {column!r} is missing."))
     if missing:
+        if other := _kind_of(headers, but=upload.kind):
+            preview.problems.insert(0, Problem(1, "", f"The file's columns are those of "
+                f"{other.label.lower()}: upload it again as “{other.label}”."))  # fmt: skip
         return preview
     resource = RESOURCES[upload.kind](agency=upload.agency)
     columns = {f.attribute: f.column_name for f in resource.get_import_fields()}
@@ -439,6 +442,18 @@ def run(upload: Import, *, dry_run: bool) -> Preview:
     preview.problems.sort(key=lambda p: p.line)
     preview.touched = resource.touched
     return preview
+
+
+def _kind_of(headers: list[str], *, but: str) -> Import.Kind | None:
+    """The other kind of file these columns make, when a file was uploaded as the wrong kind."""
+    return next(
+        (
+            Import.Kind(kind)
+            for kind, required in REQUIRED.items()
+            if kind != but and all(c in headers for c in required)
+        ),
+        None,
+    )
 
 
 def _read_row(preview: Preview, line: int, row: RowResult, columns: dict) -> None:

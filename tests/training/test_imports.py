@@ -245,6 +245,17 @@ def test_a_missing_column_is_reported_before_any_row(client_for, lead, agency):
     assert problems == [(1, "Completion Date", "The column 'Completion Date' is missing.")]
 
 
+def test_a_completions_file_uploaded_as_personnel_says_which_kind_it_is(client_for, lead, agency):
+    text = "Employee ID,Course Code,Completion Date\n1001,sord,2025-03-04\n"
+
+    problems = _problems(_upload(client_for(lead), agency, "personnel", text))
+
+    assert problems[0] == (
+        1, "", "The file's columns are those of completions: upload it again as “Completions”."
+    )  # fmt: skip
+    assert (1, "Name", "The column 'Name' is missing.") in problems
+
+
 def test_a_file_that_is_not_utf8_text_is_refused_beside_the_field(client_for, lead, agency):
     response = client_for(lead).post(
         reverse("training_import_create", kwargs={"slug": agency.slug}),
