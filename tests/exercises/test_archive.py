@@ -8,6 +8,7 @@ import hashlib
 import json
 import zipfile
 from datetime import date
+from io import StringIO
 from pathlib import Path
 
 import lxml.html
@@ -335,3 +336,29 @@ def test_sections_that_refer_to_each_other_in_a_circle_are_refused(monkeypatch):
 
     with pytest.raises(ImproperlyConfigured, match="in a circle"):
         archive_format.sections()
+
+
+def test_the_demo_agencys_exercises_come_back_from_its_archive(
+    catalog_version, client_for, tmp_path, settings
+):
+    call_command("seed_demo", "--force", stdout=StringIO())
+    harbor = Agency.objects.get(slug="harbor-city-pd")
+    chief = User.objects.get(email="chief@harbor.example")
+    before = _main_text(client_for(chief).get(url("improvement_plan", harbor)))
+    path = _exported(harbor, tmp_path)
+    rows = {kind: len(r) for kind, r in _data(path).items() if kind.startswith("exercises_")}
+
+    _flush(settings, tmp_path)
+    agency_import(path=path)
+
+    restored = Agency.objects.get(slug="harbor-city-pd")
+    chief = User.objects.get(email="chief@harbor.example")
+    assert _main_text(client_for(chief).get(url("improvement_plan", restored))) == before
+    assert rows["exercises_exercises"] == Exercise.objects.of(restored).count() > 0
+    assert rows["exercises_actions"] == CorrectiveAction.objects.of(restored).count() > 0
+    assert rows["exercises_aars"] == AfterActionReport.objects.count() > 0
+
+
+def _data(path: Path) -> dict[str, list[dict]]:
+    with zipfile.ZipFile(path) as archive:
+        return json.loads(archive.read("data.json"))
