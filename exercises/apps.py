@@ -13,8 +13,9 @@ class ExercisesConfig(AppConfig):
     def ready(self) -> None:
         # LER-18 and LER-26 computed from exercises, and the dashboard's exercise panel;
         # checklists offers the plug-in points and never imports this app.
+        from checklists.archive.format import register_section
         from checklists.assessments import extensions
-        from exercises import aar, digest, figures, services
+        from exercises import aar, archive, digest, figures, services
         from exercises.models import AfterActionReport
         from notifications import registry
 
@@ -36,3 +37,5 @@ class ExercisesConfig(AppConfig):
         extensions.register_signed_document(after_action_report)
         # The responsible person's actions due soon or overdue, in their digest.
         registry.register_digest_source(digest.my_actions)
+        # The agency's archive (export_agency / import_agency) carries its exercises.
+        register_section(archive.SECTION)

@@ -32,6 +32,7 @@ from checklists.archive.format import (
     kinds,
     muster_version,
     sections,
+    stored_files,
 )
 from checklists.models import (
     Assessment,
@@ -82,7 +83,14 @@ def _consistent_reads() -> Iterator[None]:
 
 
 def _agency_querysets(agency: Agency) -> dict[str, models.QuerySet]:
-    versions = CatalogVersion.objects.filter(assessments__agency=agency).distinct()
+    apps_rows: dict[str, models.QuerySet] = {}
+    for section in sections():
+        apps_rows |= section.rows(agency)
+    # The versions the agency's assessments use, and any other an app's rows name (an exercise
+    # recorded before the agency's first assessment is on the latest version loaded).
+    versions = CatalogVersion.objects.filter(
+        models.Q(assessments__agency=agency) | models.Q(pk__in=_ids_of(CatalogVersion, apps_rows))
+    ).distinct()
     memberships = Membership.objects.filter(agency=agency)
     invitations = Invitation.objects.filter(agency=agency).pending()
     responses = Response.objects.filter(assessment__agency=agency)
@@ -108,9 +116,8 @@ def _agency_querysets(agency: Agency) -> dict[str, models.QuerySet]:
         "figures": Figure.objects.filter(catalog_version__in=versions),
         "figure_values": FigureValue.objects.filter(figure__catalog_version__in=versions),
     }
-    for section in sections():
-        rows |= section.rows(agency)
-    rows["users"] = User.objects.filter(pk__in=_user_ids(rows))
+    rows |= apps_rows
+    rows["users"] = User.objects.filter(pk__in=_ids_of(User, rows))
     rows["roles"] = Role.objects.filter(
         models.Q(items__catalog_version__in=versions)
         | models.Q(memberships__in=memberships)
@@ -132,12 +139,13 @@ def _role_ids(rows: dict[str, models.QuerySet]) -> set[int]:
     return ids
 
 
-def _user_ids(rows: dict[str, models.QuerySet]) -> set[int]:
-    """Every person the agency's rows name: members, and also signers or authors who left."""
+def _ids_of(model: type[models.Model], rows: dict[str, models.QuerySet]) -> set[int]:
+    """Every row of `model` the rows name by a foreign key: for users, members, and also signers
+    or authors who left."""
     ids: set[int] = set()
     for queryset in rows.values():
         for f in queryset.model._meta.concrete_fields:
-            if f.is_relation and f.related_model is User:
+            if f.is_relation and f.related_model is model:
                 ids |= set(queryset.exclude(**{f.attname: None}).values_list(f.attname, flat=True))
     return ids
 
@@ -157,23 +165,6 @@ def _agency_rows(agency: Agency) -> dict[str, list[dict]]:
     return data
 
 
-def _stored_files(data: dict[str, list[dict]]) -> list[tuple[str, str | None]]:
-    """(storage name, SHA-256 the row records or None) of every file the rows point at."""
-    files = [
-        (row["fields"]["logo"], None)
-        for kind in ("agencies", "sign_offs")
-        for row in data[kind]
-        if row["fields"].get("logo")
-    ]
-    for kind in ("attachments", "reports"):
-        files += [
-            (r["fields"]["file"], r["fields"]["sha256"]) for r in data[kind] if r["fields"]["file"]
-        ]
-    for section in sections():
-        files += section.files(data)
-    return list(dict(files).items())
-
-
 class _Encoder(json.JSONEncoder):
     """Like Django's, but times keep their microseconds: signed snapshots quote them."""
 
@@ -189,7 +180,7 @@ def _zip_write(path: Path, agency: Agency, data: dict[str, list[dict]]) -> Archi
     members: dict[str, dict] = {}
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as raw, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, recorded in _stored_files(data):
+        for name, recorded in stored_files(data):
             members[FILES + name] = _file_copy(archive, name, recorded)
         payload = json.dumps(data, cls=_Encoder, ensure_ascii=False, indent=1).encode()
         archive.writestr(DATA, payload)

@@ -20,7 +20,8 @@ them as a `Section` from its AppConfig.ready() (`register_section`): its kinds o
 find the agency's, the stored files they point at, and how to write them back through the
 restore's `insert` and `file_store`. The archive then holds those kinds beside its own, and
 checklists never imports the app. An archive made before an app registered has none of its
-kinds: they read as empty.
+kinds: they read as empty. Sections are written back in the order of their references, not of
+registration: one whose rows point at another's (an exercise's training session) comes after it.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
 from accounts.models import Agency, AuditEvent, Invitation, Membership, Role, School, User
@@ -97,12 +99,15 @@ class Section:
     `files(data)`: (storage name, SHA-256 on record or None) of every file the serialized rows
     point at. `restore(restore, agency)`: writes the rows back, after the agency's own rows,
     with `restore.insert(kind, ...)`, `restore.ids` and `restore.file_store(...)`.
+    `check(data)`, if given: why the rows cannot be restored here (a clash with rows already
+    here), asked before anything is written.
     """
 
     kinds: dict[str, type[models.Model]]
     rows: Callable[[Agency], dict[str, models.QuerySet]]
     files: Callable[[dict[str, list[dict]]], list[tuple[str, str | None]]]
     restore: Callable[[Any, Agency], None]
+    check: Callable[[dict[str, list[dict]]], list[str]] | None = None
 
 
 _sections: list[Section] = []
@@ -114,15 +119,53 @@ def register_section(section: Section) -> None:
 
 
 def sections() -> list[Section]:
-    return list(_sections)
+    """The registered sections, each after the sections whose models its rows refer to (by a
+    foreign key or a many-to-many), otherwise in the order they registered."""
+    ordered, waiting = [], list(_sections)
+    while waiting:
+        ready = next((s for s in waiting if not _waits_for(s, waiting)), None)
+        if ready is None:
+            raise ImproperlyConfigured("The archive's sections refer to each other in a circle.")
+        ordered.append(ready)
+        waiting.remove(ready)
+    return ordered
+
+
+def _waits_for(section: Section, waiting: list[Section]) -> bool:
+    """Do the section's rows refer to the models of another section not yet placed?"""
+    others = {model for other in waiting if other is not section for model in other.kinds.values()}
+    refers_to = {
+        f.related_model
+        for model in section.kinds.values()
+        for f in model._meta.get_fields()
+        if f.is_relation and not f.auto_created
+    }
+    return bool(refers_to & others)
 
 
 def kinds() -> dict[str, type[models.Model]]:
     """Every kind of row an archive holds: checklists' own, then each registered app's."""
     found = dict(KINDS)
-    for section in _sections:
+    for section in sections():
         found |= section.kinds
     return found
+
+
+def stored_files(data: dict[str, list[dict]]) -> list[tuple[str, str | None]]:
+    """(storage name, SHA-256 the row records or None) of every file the rows point at, once."""
+    files = [
+        (row["fields"]["logo"], None)
+        for kind in ("agencies", "sign_offs")
+        for row in data[kind]
+        if row["fields"].get("logo")
+    ]
+    for kind in ("attachments", "reports"):
+        files += [
+            (r["fields"]["file"], r["fields"]["sha256"]) for r in data[kind] if r["fields"]["file"]
+        ]
+    for section in sections():
+        files += section.files(data)
+    return list(dict(files).items())
 
 
 class ArchiveError(Exception):

@@ -30,6 +30,7 @@ from checklists.archive.format import (
     ArchiveSummary,
     kinds,
     sections,
+    stored_files,
 )
 from checklists.models import (
     Assessment,
@@ -110,6 +111,7 @@ def agency_import(*, path: Path, dry_run: bool = False) -> ArchiveSummary:
     """
     archive = archive_read(path)
     with archive.zip, _shape_errors():
+        _files_check(archive)
         _target_check(archive.data)
         summary = ArchiveSummary(
             agency=archive.manifest["agency"],
@@ -145,6 +147,17 @@ def _fields(data: dict, kind: str) -> Iterable[dict]:
     return (row["fields"] for row in data[kind])
 
 
+def _files_check(archive: _Archive) -> None:
+    """Every file a row points at is in the archive, with the SHA-256 the row records for it."""
+    members = archive.manifest["members"]
+    for name, recorded in stored_files(archive.data):
+        member = members.get(FILES + name)
+        if member is None:
+            raise ArchiveError(f"The archive lacks the file {name} its rows point at: refused.")
+        if recorded and member["sha256"] != recorded:
+            raise ArchiveError(f"{FILES}{name} does not match the SHA-256 on record: refused.")
+
+
 def _target_check(data: dict[str, list[dict]]) -> None:
     problems = []
     slugs = [f["slug"] for f in _fields(data, "agencies")]
@@ -162,6 +175,8 @@ def _target_check(data: dict[str, list[dict]]) -> None:
             "names its assessment's id, so restore into an instance without them."
         )
     problems += _catalog_clashes(data)
+    for section in sections():
+        problems += section.check(data) if section.check else []
     if problems:
         raise ArchiveError(" ".join(problems) + " Nothing was imported.")
 
