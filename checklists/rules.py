@@ -9,7 +9,7 @@ from __future__ import annotations
 import rules
 
 from accounts.models import Membership
-from accounts.rules import is_editor, is_internal, is_lead, is_member, membership_of
+from accounts.rules import is_editor, is_internal, is_lead, is_member, is_sro, membership_of
 
 
 @rules.predicate
@@ -79,6 +79,8 @@ rules.add_perm("checklists.change_assessment", is_lead)
 rules.add_perm("checklists.delete_assessment", is_lead)
 rules.add_perm("checklists.assign_responses", is_editor)
 rules.add_perm("checklists.edit_any_response", is_editor)
+# Confirming carried-over items in bulk: editors any, an SRO those of the schools they serve.
+rules.add_perm("checklists.confirm_responses", is_editor | is_sro)
 rules.add_perm("checklists.change_response", is_open & (edits_agency_items | serves_the_school))
 rules.add_perm("checklists.comment_response", takes_comments & edits_agency_items)
 rules.add_perm("checklists.resolve_comment", comment_can_change & reviews_or_owns_the_item)

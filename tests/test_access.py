@@ -233,7 +233,7 @@ STATUSES = {
     "assessment_create": (AGENCY, "200 403 403 403 403 404 login", "200 403 403 403 403 404 login"),
     "assessment_checklist": (AGENCY, "200 200 200 200 403 404 login", "405 405 405 405 405 405 login"),
     "assessment_assign": (AGENCY, "405 405 405 405 405 405 login", "302 302 403 403 403 404 login"),
-    "assessment_confirm": (AGENCY, "405 405 405 405 405 405 login", "302 302 403 403 403 404 login"),
+    "assessment_confirm": (AGENCY, "405 405 405 405 405 405 login", "302 302 302 403 403 404 login"),
     "assessment_next": (AGENCY, "200 403 403 403 403 404 login", "200 403 403 403 403 404 login"),
     "assessment_export_csv": (AGENCY, "200 200 200 200 403 404 login", "405 405 405 405 405 405 login"),
     "assessment_export_json": (AGENCY, "200 200 200 200 403 404 login", "405 405 405 405 405 405 login"),

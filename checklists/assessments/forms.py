@@ -463,9 +463,10 @@ class ConfirmForm(forms.Form):
     prefix = "assign"
     responses = ModelMultipleChoiceField(queryset=Response.objects.none(), label="Items")
 
-    def __init__(self, *args, assessment: Assessment, **kwargs) -> None:
+    def __init__(self, *args, responses, **kwargs) -> None:
+        """`responses`: those this person may confirm (an SRO's schools' only)."""
         super().__init__(*args, **kwargs)
-        self.fields["responses"].queryset = assessment.responses.all()
+        self.fields["responses"].queryset = responses
 
 
 class ChecklistFilterForm(forms.Form):

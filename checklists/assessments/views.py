@@ -180,6 +180,7 @@ def _checklist_context(
         "page": page,
         "query": query.urlencode(),
         "can_assign": _can_assign(request, assessment),
+        "can_confirm": _can_confirm(request, assessment),
         # Leads and editors edit every row of a draft: asked once, not once per row.
         "edits_every_row": assessment.is_editable
         and request.user.has_perm("checklists.edit_any_response", agency),
@@ -191,6 +192,20 @@ def _checklist_context(
         # What apps above add to each row (open corrective actions), for this page of rows.
         "row_flags": extensions.row_flags(agency, page.object_list),
     } | _figures_context(assessment, school)
+
+
+def _editable(request: HttpRequest, agency, responses):
+    """The responses this person may change: all for an editor, an SRO's schools' for an SRO."""
+    if request.user.has_perm("checklists.edit_any_response", agency):
+        return responses
+    return responses.for_schools(request.user.membership_in(agency).school_ids)
+
+
+def _can_confirm(request: HttpRequest, assessment: Assessment) -> bool:
+    """An SRO, who assigns nothing, still confirms their schools' carried-over items in bulk."""
+    return assessment.is_editable and request.user.has_perm(
+        "checklists.confirm_responses", assessment.agency
+    )
 
 
 def _can_assign(request: HttpRequest, assessment: Assessment) -> bool:
@@ -206,6 +221,7 @@ def _figures_context(assessment: Assessment, school=None) -> dict:
     if school is not None:
         responses = assessment.responses.for_school(school)
         figures["school_score"] = scoring.overall(responses, label=school.name)
+        figures["to_confirm_count"] = figures["school_score"].to_confirm  # what the page lists
     return figures
 
 
@@ -215,6 +231,7 @@ def _figures(request: HttpRequest, agency, assessment: Assessment, school=None) 
         "assessment": assessment,
         "school": school,
         "can_assign": _can_assign(request, assessment),
+        "can_confirm": _can_confirm(request, assessment),
         "oob": True,
     }
     context |= _figures_context(assessment, school)
@@ -261,9 +278,9 @@ def assessment_assign(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @require_POST
 def assessment_confirm(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """Confirm the ticked carried-over items as still true for this assessment."""
-    agency = get_agency(request, slug, "checklists.assign_responses")
+    agency = get_agency(request, slug, "checklists.confirm_responses")
     assessment = get_assessment(request, agency, pk)
-    form = ConfirmForm(request.POST, assessment=assessment)
+    form = ConfirmForm(request.POST, responses=_editable(request, agency, assessment.responses))
     if form.is_valid():
         count = services.responses_confirm(
             assessment=assessment, responses=form.cleaned_data["responses"], by=request.user

@@ -185,7 +185,7 @@ def response_row(context, response) -> SafeString:
     owner = response.owner.full_name if response.owner else ""
     markup = _ROW.format(
         **row,
-        pick=_PICK.format(**row) if context.get("can_assign") else "",
+        pick=_PICK.format(**row) if _picks(context, can_edit) else "",
         title=_text(item.title),
         school_badge=_SCHOOL_BADGE.format(_text(school.name)) if school else "",
         status=status_badges(response),
@@ -199,6 +199,15 @@ def response_row(context, response) -> SafeString:
         edit=_EDIT.format(**row, next=_text(context.get("next_query", ""))) if can_edit else "",
     )
     return mark_safe(markup)  # noqa: S308 — every value above is escaped by _text
+
+
+def _picks(context, can_edit: bool) -> bool:
+    """A tick box for the page's bulk form: every row for who assigns; for an SRO on a school's
+    page (who confirms carried-over items in bulk), the rows they may change."""
+    return bool(
+        context.get("can_assign")
+        or (context.get("can_confirm") and context.get("school") and can_edit)
+    )
 
 
 def _comments(row: dict, count: int) -> str:

@@ -294,6 +294,34 @@ def test_dashboard_comparison_says_carried_over_answers_count_once_confirmed(
     assert f'href="{checklist}?to_confirm=on"' in page
 
 
+def test_an_sro_confirms_their_schools_carried_over_items_in_bulk_from_the_school_page(
+    other_school, carried, sro, school, client_for, agency
+):
+    client = client_for(sro)
+    theirs = list(carried.responses.for_school(school).to_confirm())
+    elsewhere = carried.responses.for_school(other_school).to_confirm().first()
+    page = reverse("school_checklist", args=[agency.slug, school.pk])
+
+    shown = client.get(page).content.decode()
+    reply = client.post(
+        reverse("assessment_confirm", args=[agency.slug, carried.pk]),
+        {"assign-responses": [r.pk for r in theirs], "next": page},
+    )
+
+    assert "Confirm selected still in place" in shown
+    assert f"{len(theirs)} carried-over items to confirm" in shown  # this school's, not all
+    assert f'id="pick-{theirs[0].pk}"' in shown
+    assert reply.url == page
+    assert not carried.responses.for_school(school).to_confirm().exists()
+    refused = client.post(
+        reverse("assessment_confirm", args=[agency.slug, carried.pk]),
+        {"assign-responses": [elsewhere.pk]},
+    )
+    assert refused.status_code == 302  # "choose at least one item": not an item of theirs
+    elsewhere.refresh_from_db()
+    assert elsewhere.carried_over
+
+
 def test_a_lead_confirms_carried_over_items_in_bulk(carried, lead, client_for, agency):
     chosen = list(carried.responses.to_confirm()[:3])
     client = client_for(lead)
