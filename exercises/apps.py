@@ -26,6 +26,7 @@ class ExercisesConfig(AppConfig):
         extensions.register_snapshot_section("exercises", figures.snapshot_section)
         extensions.register_review_panel(figures.review_panel)
         extensions.register_row_flags(figures.row_flags)
+        extensions.register_school_lines(figures.school_lines)
         # The verify page recognises a signed after-action report by its snapshot's format.
         after_action_report = extensions.SignedDocument(
             format=aar.FORMAT,

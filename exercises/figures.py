@@ -185,3 +185,37 @@ def row_flags(agency: Agency, responses: list) -> dict[int, list[Flag]]:
             text = f"{n} open corrective action{pluralize(n)}"
             flags[response.pk] = [Flag(text, f"{plan}?{query}")]
     return flags
+
+
+def school_lines(agency: Agency, school_ids: list[int]) -> dict[int, list[Flag]]:
+    """On each "My schools" card: the last exercise held at the school (or that none is
+    recorded: LER-18 asks for one) and its open corrective actions. Two queries."""
+    today = timezone.localdate()
+    last: dict[int, tuple[int, str, date]] = {}
+    held = (
+        Exercise.objects.of(agency).filter(school__in=school_ids, ends_on__lte=today)
+        .order_by("school_id", "-ends_on", "-pk").values_list("school_id", "pk", "title", "ends_on")
+    )  # fmt: skip
+    for school_id, pk, title, ends_on in held:
+        last.setdefault(school_id, (pk, title, ends_on))
+    open_here = dict(
+        CorrectiveAction.objects.of(agency).unresolved().filter(schools__in=school_ids)
+        .values_list("schools").annotate(n=Count("pk", distinct=True)).order_by()
+    )  # fmt: skip
+    plan = reverse("improvement_plan", kwargs={"slug": agency.slug})
+    lines: dict[int, list[Flag]] = {}
+    for school_id in school_ids:
+        if school_id in last:
+            pk, title, ends_on = last[school_id]
+            url = reverse("exercise_detail", kwargs={"slug": agency.slug, "pk": pk})
+            text = f"Last exercise here: {title}, {ends_on:%b} {ends_on.day}, {ends_on.year}"
+        else:
+            url = reverse("exercise_list", kwargs={"slug": agency.slug})
+            text = "No exercise recorded at this school yet"
+        lines[school_id] = [Flag(text, url)]
+        if n := open_here.get(school_id):
+            query = urlencode({"school": school_id, "status": "unresolved"})
+            lines[school_id].append(
+                Flag(f"{n} open corrective action{pluralize(n)} here", f"{plan}?{query}")
+            )
+    return lines

@@ -58,6 +58,9 @@ _snapshot_providers: dict[str, Callable[..., tuple[dict, dict] | None]] = {}
 # provider(agency, responses) -> {response pk: [Flag]} for one page of checklist rows, in a
 # fixed number of queries whatever the number of rows
 _row_flag_providers: list[Callable[..., dict[int, list[Flag]]]] = []
+# provider(agency, school ids) -> {school pk: [Flag]}: lines on the "My schools" cards, in a
+# fixed number of queries whatever the number of schools
+_school_line_providers: list[Callable[..., dict[int, list[Flag]]]] = []
 # provider(assessment) -> a panel on the assessment's review page, or None
 _review_panel_providers: list[Callable[..., Panel | None]] = []
 
@@ -127,6 +130,20 @@ def row_flags(agency: Agency, responses) -> dict[int, list[Flag]]:
         for pk, found in provider(agency, responses).items():
             flags.setdefault(pk, []).extend(found)
     return flags
+
+
+def register_school_lines(provider: Callable[..., dict[int, list[Flag]]]) -> None:
+    if provider not in _school_line_providers:
+        _school_line_providers.append(provider)
+
+
+def school_lines(agency: Agency, school_ids: list[int]) -> dict[int, list[Flag]]:
+    """Every registered line of these schools' cards, by school pk (schools without any absent)."""
+    lines: dict[int, list[Flag]] = {}
+    for provider in _school_line_providers if school_ids else ():
+        for pk, found in provider(agency, school_ids).items():
+            lines.setdefault(pk, []).extend(found)
+    return lines
 
 
 def register_review_panel(provider: Callable[..., Panel | None]) -> None:

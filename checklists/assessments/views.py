@@ -508,10 +508,11 @@ def my_schools(request: HttpRequest, slug: str) -> HttpResponse:
     scores = {}
     if assessment is not None:
         scores = {s.key: s for s in scoring.by_school(assessment.responses.for_schools(schools))}
+    lines = extensions.school_lines(agency, [school.pk for school in schools])
     context = {
         "agency": agency,
         "assessment": assessment,
-        "rows": [(school, scores.get(school.pk)) for school in schools],
+        "rows": [(school, scores.get(school.pk), lines.get(school.pk, ())) for school in schools],
         "can_manage": request.user.has_perm("accounts.manage_schools", agency),
     }
     return render(request, "checklists/my_schools.html", context)

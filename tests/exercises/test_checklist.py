@@ -137,3 +137,26 @@ def test_the_checklist_with_flags_takes_the_same_queries_for_more_actions(
     after = client.get(page)
     assert count_queries(lambda: client.get(page)) == before
     assert after.context["row_flags"]
+
+
+def test_my_schools_shows_each_schools_last_exercise_and_its_open_corrective_actions(
+    client_for, agency, lead, sro, school, other_school, catalog_version
+):
+    exercise(agency, lead, school=school, title="Older drill", starts_on=date(2025, 9, 2),
+             ends_on=date(2025, 9, 2))  # fmt: skip
+    latest = exercise(agency, lead, school=school, title="Lunch lockdown drill")
+    corrective_action(latest, lead, schools=[school])
+    corrective_action(latest, lead, schools=[school], description="Map the new wing")
+    elsewhere = exercise(agency, lead, school=other_school, title="Bayview drill")
+    corrective_action(elsewhere, lead, schools=[other_school])
+    unexercised = SchoolFactory(agency=agency, name="Lincoln Middle")
+    agency.memberships.get(user=sro).schools.add(unexercised)
+
+    page = client_for(sro).get(url("school_mine", agency)).content.decode()
+
+    assert "Last exercise here: Lunch lockdown drill, Mar 2, 2026" in page
+    assert url("exercise_detail", agency, latest.pk) in page
+    assert "2 open corrective actions here" in page
+    assert f"?school={school.pk}&amp;status=unresolved" in page
+    assert "Bayview drill" not in page  # the SRO's own schools only
+    assert page.count("No exercise recorded at this school yet") == 1  # Lincoln Middle

@@ -460,7 +460,7 @@ def test_my_schools_lists_only_the_sros_schools(
 ):
     rows = client_for(sro).get(url("school_mine", agency)).context["rows"]
 
-    assert [s for s, _ in rows] == [school]
+    assert [row[0] for row in rows] == [school]
 
 
 def test_school_page_shows_that_schools_items(client_for, agency, sro, school, assessment):
