@@ -11,20 +11,16 @@ recognised by the verify page (registered in `ExercisesConfig.ready`).
 
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import date
 
-from django.core.files.base import ContentFile
-from django.db import transaction
 from django.db.models import Count, Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from checklists.signoff.models import Report
 from checklists.signoff.pdf import html_to_pdf, paper_size
-from checklists.signoff.rendering import render_failure_logged
+from checklists.signoff.rendering import rendered_once
 from checklists.signoff.signing import sign_pdf
 from exercises.models import AfterActionReport, CorrectiveAction, Exercise, Observation, Review
 
@@ -202,54 +198,20 @@ def aar_pdf(report: AfterActionReport) -> bytes:
 
 
 def aar_render(*, report: AfterActionReport) -> AfterActionReport:
-    """Render, sign and store an AAR/IP once; a failure is kept on the row under a reference."""
-    claimed = _claim(report)
-    if claimed is None:
-        return AfterActionReport.objects.get(pk=report.pk)
-    try:
-        signed = sign_pdf(
+    """Render, sign and store an AAR/IP once, with the signed report's lifecycle: a failure is
+    kept on the row under a reference."""
+
+    def render(claimed: AfterActionReport) -> bytes:
+        return sign_pdf(
             aar_pdf(claimed),
             reason=f"After-action report signed by {claimed.typed_name}",
             location=claimed.exercise.agency.name,
         )
-    except Exception as error:
-        detail, reference = render_failure_logged(error, f"after-action report {claimed.pk}")
-        AfterActionReport.objects.filter(
-            pk=claimed.pk, state=Report.State.RUNNING, attempts=claimed.attempts
-        ).update(state=Report.State.FAILED, error=detail, error_reference=reference)
-        raise
-    return _store(claimed, signed)
 
-
-@transaction.atomic
-def _claim(report: AfterActionReport) -> AfterActionReport | None:
-    """Mark the report as ours to render, unless it is done or a live render holds it."""
-    report = (
-        AfterActionReport.objects.select_for_update(of=("self",))
-        .select_related("exercise__agency")
-        .get(pk=report.pk)
-    )
-    now = timezone.now()
-    running = report.state == Report.State.RUNNING and report.started_at is not None
-    if report.state == Report.State.DONE or (running and report.started_at >= now - Report.lease()):
-        return None
-    report.state, report.attempts, report.error = Report.State.RUNNING, report.attempts + 1, ""
-    report.started_at, report.error_reference = now, ""
-    report.save(update_fields=["state", "attempts", "error", "error_reference", "started_at"])
-    return report
-
-
-@transaction.atomic
-def _store(claimed: AfterActionReport, signed: bytes) -> AfterActionReport:
-    report = AfterActionReport.objects.select_for_update(of=("self",)).get(pk=claimed.pk)
-    if report.state == Report.State.DONE:
-        return report
-    report.exercise = claimed.exercise
-    report.file.save(report.file_name, ContentFile(signed), save=False)
-    report.sha256, report.size = hashlib.sha256(signed).hexdigest(), len(signed)
-    report.state, report.error, report.rendered_at = Report.State.DONE, "", timezone.now()
-    report.save()
-    return report
+    return rendered_once(
+        report, related="exercise__agency", render=render,
+        file_name=lambda claimed: claimed.file_name, what="after-action report",
+    )  # fmt: skip
 
 
 def describe(report: AfterActionReport) -> str:

@@ -169,12 +169,17 @@ class Report(models.Model):
         return timedelta(seconds=settings.REPORT_RENDER_LEASE)
 
     def is_being_rendered(self, *, now=None) -> bool:
-        """A render claimed the row and its lease has not run out."""
-        return (
-            self.state == self.State.RUNNING
-            and self.started_at is not None
-            and self.started_at >= (now or timezone.now()) - self.lease()
-        )
+        return being_rendered(self, now=now)
+
+
+def being_rendered(row, *, now=None) -> bool:
+    """A render claimed the row (a report, or another signed document with the same state
+    fields) and its lease has not run out."""
+    return (
+        row.state == Report.State.RUNNING
+        and row.started_at is not None
+        and row.started_at >= (now or timezone.now()) - Report.lease()
+    )
 
 
 class DraftReportQuerySet(models.QuerySet["DraftReport"]):

@@ -17,7 +17,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from checklists.signoff.models import DraftReport, Report
+from checklists.signoff.models import DraftReport, Report, being_rendered
 from checklists.signoff.pdf import draft_pdf_from, draft_snapshot, signed_pdf
 from checklists.signoff.signing import sign_pdf
 from checklists.signoff.snapshot import canonical, fingerprint
@@ -33,59 +33,75 @@ def render_failure_logged(error: Exception, what: str) -> tuple[str, str]:
 
 
 def report_render(*, report: Report) -> Report:
-    """Render, sign and store a signed report, once: a finished report is never rendered again.
+    """Render, sign and store a signed report, once: a finished report is never rendered again
+    (the lifecycle is `rendered_once`'s)."""
+
+    def render(claimed: Report) -> bytes:
+        sign_off = claimed.sign_off
+        pdf = signed_pdf(sign_off, edition=claimed.edition)
+        agency = json.loads(sign_off.snapshot)["agency"]
+        return sign_pdf(pdf, reason=f"Sign-off by {sign_off.typed_name}", location=agency["name"])
+
+    def file_name(claimed: Report) -> str:
+        assessment = claimed.sign_off.assessment
+        return (
+            f"muster-{assessment.agency.slug}-{assessment.pk}-r{assessment.revision}-"
+            f"{claimed.edition}.pdf"
+        )
+
+    return rendered_once(
+        report, related="sign_off__assessment__agency", render=render, file_name=file_name,
+        what="signed report",
+    )  # fmt: skip
+
+
+def rendered_once(row, *, related: str, render, file_name, what: str):
+    """The lifecycle of every signed document's file (a report, an app's own such as the AAR):
+    `render(row)` gives the signed PDF's bytes, `file_name(row)` its stored name.
 
     The row is claimed in its own transaction, so a second worker finds it being rendered (and
     leaves it) or done. Should two renders still overlap — the first outlived its lease and was
     queued again — the row is locked to store the file, and only the first to finish stores
-    one. A failure is recorded on the row for the page to show, and a lead may retry it.
+    one. A failure is recorded on the row, under a reference members are shown, and raised.
     """
-    claimed = _report_claim(report)
+    model = type(row)
+    claimed = _claim(model, row.pk, related)
     if claimed is None:
-        return Report.objects.get(pk=report.pk)
-    sign_off = claimed.sign_off
+        return model.objects.get(pk=row.pk)
     try:
-        pdf = signed_pdf(sign_off, edition=claimed.edition)
-        agency = json.loads(sign_off.snapshot)["agency"]
-        signed = sign_pdf(pdf, reason=f"Sign-off by {sign_off.typed_name}", location=agency["name"])
+        signed = render(claimed)
     except Exception as error:
-        detail, reference = render_failure_logged(error, f"signed report {claimed.pk}")
+        detail, reference = render_failure_logged(error, f"{what} {claimed.pk}")
         # Only this attempt's own claim: a newer attempt may be under way.
-        Report.objects.filter(
+        model.objects.filter(
             pk=claimed.pk, state=Report.State.RUNNING, attempts=claimed.attempts
         ).update(state=Report.State.FAILED, error=detail, error_reference=reference)
         raise
-    return _report_store(claimed, signed)
+    return _store(model, claimed, signed, file_name(claimed))
 
 
 @transaction.atomic
-def _report_claim(report: Report) -> Report | None:
-    """Mark the report as being rendered by us, unless it is done or someone else holds it."""
-    report = (
-        Report.objects.select_for_update(of=("self",))
-        .select_related("sign_off__assessment__agency")
-        .get(pk=report.pk)
-    )
-    if report.state == Report.State.DONE or report.is_being_rendered():
+def _claim(model, pk: int, related: str):
+    """Mark the row as being rendered by us, unless it is done or someone else holds it."""
+    row = model.objects.select_for_update(of=("self",)).select_related(related).get(pk=pk)
+    if row.state == Report.State.DONE or being_rendered(row):
         return None
-    report.state, report.attempts, report.error = Report.State.RUNNING, report.attempts + 1, ""
-    report.started_at, report.error_reference = timezone.now(), ""
-    report.save(update_fields=["state", "attempts", "error", "error_reference", "started_at"])
-    return report
+    row.state, row.attempts, row.error = Report.State.RUNNING, row.attempts + 1, ""
+    row.started_at, row.error_reference = timezone.now(), ""
+    row.save(update_fields=["state", "attempts", "error", "error_reference", "started_at"])
+    return row
 
 
 @transaction.atomic
-def _report_store(claimed: Report, signed: bytes) -> Report:
-    report = Report.objects.select_for_update(of=("self",)).get(pk=claimed.pk)
-    if report.state == Report.State.DONE:
-        return report
-    assessment = claimed.sign_off.assessment
-    name = f"muster-{assessment.agency.slug}-{assessment.pk}-r{assessment.revision}-{report.edition}.pdf"
-    report.file.save(name, ContentFile(signed), save=False)
-    report.sha256, report.size = hashlib.sha256(signed).hexdigest(), len(signed)
-    report.state, report.error, report.rendered_at = Report.State.DONE, "", timezone.now()
-    report.save()
-    return report
+def _store(model, claimed, signed: bytes, name: str):
+    row = model.objects.select_for_update(of=("self",)).get(pk=claimed.pk)
+    if row.state == Report.State.DONE:
+        return row
+    row.file.save(name, ContentFile(signed), save=False)
+    row.sha256, row.size = hashlib.sha256(signed).hexdigest(), len(signed)
+    row.state, row.error, row.rendered_at = Report.State.DONE, "", timezone.now()
+    row.save()
+    return row
 
 
 def draft_render(*, draft: DraftReport) -> DraftReport:
