@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+import time_machine
 
 from checklists.assessments.services import assessment_start, responses_assign
 from notifications.delivery import send_due
@@ -25,15 +26,17 @@ NIGHT = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)  # 03:00 Eastern: no digest is d
 def test_three_runs_at_once_send_each_email_once(smtp, agency, catalog_version, lead):
     inbox = Inbox()
     smtp(inbox)
-    assessment = assessment_start(
-        agency=agency, catalog_version=catalog_version, title="2026", due_date=None, by=lead
-    )
-    people = [MembershipFactory(agency=agency, access="editor").user for _ in range(12)]
-    rows = list(assessment.responses.filter(school=None).order_by("pk")[:12])
-    for person, row in zip(people, rows, strict=True):
-        responses_assign(
-            assessment=assessment, responses=[row], owner=person, target_date=None, by=lead
+    # The assignments happen at NIGHT, not at the real time of the run, which may be later.
+    with time_machine.travel(NIGHT, tick=False):
+        assessment = assessment_start(
+            agency=agency, catalog_version=catalog_version, title="2026", due_date=None, by=lead
         )
+        people = [MembershipFactory(agency=agency, access="editor").user for _ in range(12)]
+        rows = list(assessment.responses.filter(school=None).order_by("pk")[:12])
+        for person, row in zip(people, rows, strict=True):
+            responses_assign(
+                assessment=assessment, responses=[row], owner=person, target_date=None, by=lead
+            )
 
     outcomes = no_errors(together(3, lambda i: send_due(now=NIGHT)))
 
