@@ -170,7 +170,7 @@ def _checklist_context(
     filtered = form.filter(
         responses, user=request.user, membership=request.user.membership_in(agency)
     )
-    page = Paginator(filtered.for_display(), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(filtered.for_checklist(), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return {
@@ -404,7 +404,7 @@ def _saved(request: HttpRequest, response: Response) -> HttpResponse:
             safe_next(request, response.assessment.get_absolute_url()) + f"#response-{response.pk}"
         )
     response = (
-        Response.objects.for_display().select_related("assessment__agency").get(pk=response.pk)
+        Response.objects.for_checklist().select_related("assessment__agency").get(pk=response.pk)
     )
     context = _row_context(response) | {"can_assign": _can_assign(request, response.assessment)}
     saved = render(request, "checklists/checklist.html#row", context)

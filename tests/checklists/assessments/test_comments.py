@@ -44,6 +44,17 @@ def test_an_editor_comments_on_an_item_and_its_owner_sees_it(
     assert "1 open review comment" in checklist
 
 
+def test_the_checklist_row_counts_only_the_open_comments(client_for, agency, lead, assessment):
+    target = response_for(assessment, "LER-02")
+    for body in ("Which roster?", "Add the date", "Name the trainer"):
+        comment_add(response=target, body=body, by=lead)
+    comment_resolve(comment=ReviewComment.objects.get(body="Add the date"), by=lead)
+
+    checklist = client_for(lead).get(url("assessment_checklist", agency, assessment.pk))
+
+    assert "2 open review comments" in checklist.content.decode()
+
+
 def test_an_empty_comment_is_refused_beside_its_field(client_for, agency, lead, assessment):
     target = response_for(assessment, "LER-02")
 
