@@ -48,6 +48,12 @@ class Organization(models.Model):
         return self.name
 
 
+# Held at one of the agency's schools, or with a school among its organizations.
+WITH_SCHOOLS = models.Q(school__isnull=False) | models.Q(
+    organizations__kind=Organization.Kind.SCHOOL
+)
+
+
 class ExerciseQuerySet(models.QuerySet["Exercise"]):
     def of(self, agency: Agency) -> ExerciseQuerySet:
         return self.filter(agency=agency)
@@ -59,9 +65,35 @@ class ExerciseQuerySet(models.QuerySet["Exercise"]):
         return self.filter(organizations__kind=Organization.Kind.FIRE_EMS).distinct()
 
     def with_schools(self) -> ExerciseQuerySet:
-        return self.filter(
-            models.Q(school__isnull=False) | models.Q(organizations__kind=Organization.Kind.SCHOOL)
-        ).distinct()
+        return self.filter(WITH_SCHOOLS).distinct()
+
+    def counts_by_kind(self) -> dict[str, tuple[int, int, int]]:
+        """{kind: (exercises, of them with schools, with fire/EMS)} in one query, where
+        with_schools() and with_fire_ems() would take one count each."""
+        rows = (
+            self.order_by()
+            .values_list("kind")
+            .annotate(
+                n=models.Count("pk"),
+                schools=models.Count(
+                    "pk",
+                    filter=models.Q(school__isnull=False)
+                    | _with_organization(Organization.Kind.SCHOOL),
+                ),
+                fire_ems=models.Count("pk", filter=_with_organization(Organization.Kind.FIRE_EMS)),
+            )
+        )
+        return {kind: (n, schools, fire_ems) for kind, n, schools, fire_ems in rows}
+
+
+def _with_organization(kind: str) -> models.Exists:
+    """An exercise's participating organizations include one of this kind (no join, no
+    duplicate rows to count away)."""
+    return models.Exists(
+        Exercise.organizations.through.objects.filter(
+            exercise=models.OuterRef("pk"), organization__kind=kind
+        )
+    )
 
 
 class Exercise(models.Model):

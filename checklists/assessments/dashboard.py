@@ -41,6 +41,7 @@ def _listed(responses) -> tuple[list, int]:
     (includes/response_list.html), so none of a checklist row's evidence is fetched."""
     rows = list(
         responses.select_related("item", "school")
+        .only("assessment", "target_date", "item__code", "item__title", "school__name")
         .in_checklist_order()
         .annotate(listed_of=Window(Count("pk")))[:SHOWN]
     )

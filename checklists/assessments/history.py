@@ -169,5 +169,15 @@ def recent_changes(assessment: Assessment, limit: int = 10):
     return (
         Response.history.filter(assessment_id=assessment.pk, history_type="~")
         .select_related("history_user", "item", "school", "owner")
+        # What the dashboard's list shows, not the answers, notes and the items' texts.
+        .only(
+            "status",
+            "history_date",
+            "history_change_reason",
+            "item__code",
+            "school__name",
+            "owner__full_name",
+            "history_user__full_name",
+        )
         .order_by("-history_date")[:limit]
     )

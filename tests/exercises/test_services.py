@@ -153,6 +153,25 @@ def test_the_summary_counts_recent_exercises_and_overdue_actions(agency, lead, c
     assert figures_["actions"] | {} == {"total": 1, "open": 1, "overdue": 1, "verified": 0}
 
 
+def test_the_summary_counts_exercises_with_schools_and_with_fire_ems_once_each(
+    agency, lead, school, catalog_version
+):
+    fire = Organization.objects.create(agency=agency, name="Harbor Fire", kind="fire_ems")
+    ems = Organization.objects.create(agency=agency, name="County EMS", kind="fire_ems")
+    district = Organization.objects.create(agency=agency, name="Harbor USD", kind="school")
+    exercise(agency, lead, school=school)  # at a school
+    exercise(agency, lead, kind="tabletop").organizations.set([district, fire, ems])
+    exercise(agency, lead).organizations.set([fire])
+    exercise(agency, lead)  # patrol alone
+    long_ago = exercise(agency, lead, starts_on=date(2023, 1, 5), ends_on=date(2023, 1, 5))
+    long_ago.organizations.set([fire, district])  # over 24 months before: not counted
+
+    figures_ = figures.summary(agency, date(2026, 6, 1))
+
+    assert (figures_["exercises"], figures_["with_schools"], figures_["with_fire_ems"]) == (4, 2, 2)
+    assert figures_["by_type"] == [{"type": "Tabletop", "count": 1}, {"type": "Drill", "count": 3}]
+
+
 def test_an_attendee_already_credited_that_day_is_not_credited_twice(agency, lead, catalog_version):
     course = shipped_courses()["active-attack-scenario"]
     ana, ben = person(agency, "1"), person(agency, "2")
