@@ -264,9 +264,11 @@ class ResponseQuerySet(models.QuerySet["Response"]):
             .prefetch_related(
                 models.Prefetch("item", queryset=Item.objects.select_related("section")),
                 "item__prompts",
+                # A plain list (to_attr): no related manager and queryset made per row.
                 models.Prefetch(
                     "attachments",
                     queryset=Attachment.objects.only("response_id", "prompt_key").order_by(),
+                    to_attr="files_listed",
                 ),
             )
             .in_checklist_order()
@@ -388,8 +390,15 @@ class Response(models.Model):
 
     def answered(self, prompt: EvidencePrompt) -> bool:
         if prompt.kind == EvidencePrompt.Kind.FILE:
-            return any(a.prompt_key == prompt.key for a in self.attachments.all())
+            return any(a.prompt_key == prompt.key for a in self.files)
         return self.answers.get(prompt.key) not in (None, "")
+
+    @property
+    def files(self) -> list[Attachment]:
+        """Its files: as the checklist read them (for_checklist), or through the related
+        manager, prefetched or not."""
+        listed = getattr(self, "files_listed", None)
+        return listed if listed is not None else list(self.attachments.all())
 
     def missing_evidence(self) -> list[EvidencePrompt]:
         """The required prompts that have no answer yet."""

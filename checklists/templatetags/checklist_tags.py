@@ -80,7 +80,7 @@ def origin_badges(item) -> SafeString:
 def evidence_counts(response) -> str:
     """ "2 of 3 answered · 1 file": the evidence a row sums up."""
     answered, asked = response.evidence_summary()
-    files = len(response.attachments.all())
+    files = len(response.files)
     text = f"{answered} of {asked} answered"
     return text + (f" · {files} file{'s' if files != 1 else ''}" if files else "")
 
