@@ -260,7 +260,9 @@ class Completion(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.person.full_name}: {self.course} on {self.completed_on}"
+        on = self.completed_on  # a date, or the text of an import's line not yet converted
+        shown = f"{on:%B %-d, %Y}" if isinstance(on, date) else on
+        return f"{self.person.full_name}: {self.course} on {shown}"
 
     def clean(self) -> None:
         errors = {}

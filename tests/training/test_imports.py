@@ -88,6 +88,7 @@ def test_the_committed_sample_of_an_lms_export_imports_completions(
 
     preview = _upload(client, agency, "completions", SAMPLE.read_text(), SAMPLE.name)
     assert preview.context["preview"].ok
+    assert "on October 8, 2025</td>" in preview.content.decode()  # in words, not 2025-10-08
     confirm(preview.redirect_chain[-1][0])
 
     sord = Completion.objects.get(person__employee_number="1003")
