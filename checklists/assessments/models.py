@@ -228,16 +228,22 @@ class ResponseQuerySet(models.QuerySet["Response"]):
         _refuse_if_locked(self.values("assessment_id"))
         return super().update(**kwargs)
 
-    def for_display(self) -> ResponseQuerySet:
-        """Everything a checklist row shows, in a fixed number of queries.
+    def _with_items(self) -> ResponseQuerySet:
+        """The rows with their school, owner, previous response, and item with its prompts.
 
         The items are prefetched, not joined: a page or a report shows the same few items at
         many schools, and each is then read once and shared, its prompts with it."""
+        return self.select_related("school", "owner", "previous").prefetch_related(
+            models.Prefetch("item", queryset=Item.objects.select_related("section")),
+            "item__prompts",
+        )
+
+    def for_display(self) -> ResponseQuerySet:
+        """Everything a report or an export shows of each response, in a fixed number of
+        queries: its files and its review comments in full."""
         return (
-            self.select_related("school", "owner", "previous")
+            self._with_items()
             .prefetch_related(
-                models.Prefetch("item", queryset=Item.objects.select_related("section")),
-                "item__prompts",
                 "attachments",
                 models.Prefetch(
                     "comments",
@@ -250,7 +256,8 @@ class ResponseQuerySet(models.QuerySet["Response"]):
     def for_checklist(self) -> ResponseQuerySet:
         """What a checklist row shows (response_row), lighter than for_display for the page read
         most: each row's open review comments counted in the page's own query, and of its files
-        only which prompt each answers, not the files' details and the comments themselves."""
+        only which prompt each answers, as a plain list (no related manager and queryset made
+        per row)."""
         open_comments = (
             ReviewComment.objects.filter(response=models.OuterRef("pk"), resolved_at=None)
             .order_by()
@@ -258,18 +265,12 @@ class ResponseQuerySet(models.QuerySet["Response"]):
             .annotate(n=models.Count("pk"))
             .values("n")
         )
+        files = Attachment.objects.only("response_id", "prompt_key").order_by()
         return (
-            self.select_related("school", "owner", "previous")
+            self._with_items()
             .annotate(open_comment_count=Coalesce(models.Subquery(open_comments), 0))
             .prefetch_related(
-                models.Prefetch("item", queryset=Item.objects.select_related("section")),
-                "item__prompts",
-                # A plain list (to_attr): no related manager and queryset made per row.
-                models.Prefetch(
-                    "attachments",
-                    queryset=Attachment.objects.only("response_id", "prompt_key").order_by(),
-                    to_attr="files_listed",
-                ),
+                models.Prefetch("attachments", queryset=files, to_attr="files_listed")
             )
             .in_checklist_order()
         )
