@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import threading
+from binascii import unhexlify
 from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import date
@@ -32,6 +33,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.urls import resolve, reverse
 from django.utils.html import escape
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
@@ -675,3 +678,14 @@ def aar_signed(exercise_: Exercise, lead, capture=None) -> AfterActionReport:
         report = signing()
     report.refresh_from_db()
     return report
+
+
+def next_totp_code(user) -> str:
+    """The code of the first time step the user's authenticator device still accepts: the one
+    after the step it last took (enrolment used the current one). Computed from the device, not
+    from the clock, so a 30-second boundary crossed during the test, or the drift the device
+    stored when the enrolment code was one step old, cannot put it outside the window."""
+    device = TOTPDevice.objects.get(user=user)
+    totp = TOTP(unhexlify(device.key), device.step, device.t0, device.digits)
+    totp.time = device.t0 + (device.last_t + 1) * device.step
+    return f"{totp.token():0{device.digits}d}"

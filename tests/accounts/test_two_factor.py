@@ -22,6 +22,7 @@ from django_otp.util import random_hex
 
 from accounts import services
 from accounts.models import AuditEvent
+from tests.helpers import next_totp_code
 
 PASSWORD = "correct-horse-battery"
 
@@ -35,7 +36,7 @@ def code_for(key_hex: str, steps_ahead: int = 0) -> str:
 
 def next_code(user) -> str:
     # The enrolment used the current code: a sign-in needs a later one, as it would in real life.
-    return code_for(TOTPDevice.objects.get(user=user).key, steps_ahead=1)
+    return next_totp_code(user)
 
 
 def sign_in(client, user):
