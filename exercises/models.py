@@ -48,12 +48,6 @@ class Organization(models.Model):
         return self.name
 
 
-# Held at one of the agency's schools, or with a school among its organizations.
-WITH_SCHOOLS = models.Q(school__isnull=False) | models.Q(
-    organizations__kind=Organization.Kind.SCHOOL
-)
-
-
 class ExerciseQuerySet(models.QuerySet["Exercise"]):
     def of(self, agency: Agency) -> ExerciseQuerySet:
         return self.filter(agency=agency)
@@ -62,10 +56,10 @@ class ExerciseQuerySet(models.QuerySet["Exercise"]):
         return self.filter(ends_on__gt=day)
 
     def with_fire_ems(self) -> ExerciseQuerySet:
-        return self.filter(organizations__kind=Organization.Kind.FIRE_EMS).distinct()
+        return self.filter(_with_fire_ems())
 
     def with_schools(self) -> ExerciseQuerySet:
-        return self.filter(WITH_SCHOOLS).distinct()
+        return self.filter(_with_schools())
 
     def counts_by_kind(self) -> dict[str, tuple[int, int, int]]:
         """{kind: (exercises, of them with schools, with fire/EMS)} in one query, where
@@ -75,25 +69,30 @@ class ExerciseQuerySet(models.QuerySet["Exercise"]):
             .values_list("kind")
             .annotate(
                 n=models.Count("pk"),
-                schools=models.Count(
-                    "pk",
-                    filter=models.Q(school__isnull=False)
-                    | _with_organization(Organization.Kind.SCHOOL),
-                ),
-                fire_ems=models.Count("pk", filter=_with_organization(Organization.Kind.FIRE_EMS)),
+                schools=models.Count("pk", filter=_with_schools()),
+                fire_ems=models.Count("pk", filter=_with_fire_ems()),
             )
         )
         return {kind: (n, schools, fire_ems) for kind, n, schools, fire_ems in rows}
 
 
 def _with_organization(kind: str) -> models.Exists:
-    """An exercise's participating organizations include one of this kind (no join, no
-    duplicate rows to count away)."""
+    """An exercise's participating organizations include one of this kind (tested with EXISTS:
+    no join, so no duplicate rows to make distinct or count away)."""
     return models.Exists(
         Exercise.organizations.through.objects.filter(
             exercise=models.OuterRef("pk"), organization__kind=kind
         )
     )
+
+
+def _with_schools() -> models.Q:
+    """Held at one of the agency's schools, or with a school among its organizations."""
+    return models.Q(school__isnull=False) | models.Q(_with_organization(Organization.Kind.SCHOOL))
+
+
+def _with_fire_ems() -> models.Exists:
+    return _with_organization(Organization.Kind.FIRE_EMS)
 
 
 class Exercise(models.Model):

@@ -260,7 +260,7 @@ class Completion(models.Model):
         ]
 
     def __str__(self) -> str:
-        on = self.completed_on  # a date, or the text of an import's line not yet converted
+        on = self.completed_on  # a date once cleaned; a value set but not yet cleaned may be text
         shown = f"{on:%B %-d, %Y}" if isinstance(on, date) else on
         return f"{self.person.full_name}: {self.course} on {shown}"
 
