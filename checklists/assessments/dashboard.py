@@ -16,23 +16,32 @@ def dashboard_figures(assessment: Assessment, *, user) -> dict:
     responses = assessment.responses.all()
     # The previous assessment's sections, for the comparison, in the same query.
     ids = [assessment.pk] + ([assessment.previous_id] if assessment.previous_id else [])
-    each = scoring.by_section_each(ids)
-    sections = each[assessment.pk]
+    each = scoring.breakdown_each(ids)
+    sections = each[assessment.pk].sections
     overall = scoring.combined(sections)  # every response is in exactly one section
     figures = {
         "overall": overall,
         "sections": sections,
-        "roles": scoring.by_role(responses),
-        "schools": scoring.by_school(responses),
+        "roles": each[assessment.pk].roles,
         "changes": recent_changes(assessment, limit=SHOWN),
     }
+    figures["schools"], figures["schools_furthest_behind"] = _schools(responses)
     figures["overdue"], figures["overdue_count"] = _listed(responses.overdue())
     figures["mine"], figures["mine_count"] = _listed(responses.assigned_to(user).open())
     if assessment.previous_id:
-        earlier = each[assessment.previous_id]
+        earlier = each[assessment.previous_id].sections
         figures["comparison"] = comparison(sections, earlier, overall, scoring.combined(earlier))
         figures["to_confirm_count"] = overall.to_confirm
     return figures
+
+
+def _schools(responses) -> tuple[list, bool]:
+    """Every school by name; for an agency of more schools than a list shows, those furthest
+    behind, lowest first (True). The schools page has them all."""
+    lowest = scoring.by_school(responses, furthest_behind=SHOWN + 1)
+    if len(lowest) > SHOWN:
+        return lowest[:SHOWN], True
+    return sorted(lowest, key=lambda score: score.label), False
 
 
 def _listed(responses) -> tuple[list, int]:

@@ -2,19 +2,20 @@
 
 An item's weight counts once per response. Not-applicable responses leave the denominator; a
 response carried over from the previous assessment counts as in place only once confirmed.
-Everything is computed by the database, so the cost does not grow with the number of rows
-fetched into Python.
+The database counts; what Python adds up is a row per group, or for the sections and roles a
+row per catalog item, so the rows fetched do not grow with the number of responses.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 
 from django.db.models import Count, F, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, NullIf
 
 from checklists.assessments.models import TO_CONFIRM, Response
+from checklists.catalog.models import Item
 
 S = Response.Status
 IN_PLACE = Q(status=S.IN_PLACE, carried_over=False)
@@ -77,19 +78,6 @@ def combined(parts: list[Score], label: str = "Overall") -> Score:
     )
 
 
-def _grouped(responses: QuerySet[Response], key: str, label: str, order: str) -> list[Score]:
-    return [_score(row, key) for row in _group_rows(responses, [key], label, order)]
-
-
-def _group_rows(responses: QuerySet[Response], keys: list[str], label: str, order: str):
-    return (
-        responses.order_by()
-        .values(*keys)
-        .annotate(group_label=F(label), group_order=F(order), **_aggregates())
-        .order_by("group_order", "group_label")
-    )
-
-
 def _score(row: dict, key: str) -> Score:
     return Score(
         key=row[key],
@@ -98,30 +86,108 @@ def _score(row: dict, key: str) -> Score:
     )
 
 
-SECTION = ("item__section", "item__section__title", "item__section__order")
-
-
 def by_section(responses: QuerySet[Response]) -> list[Score]:
-    return _grouped(responses, *SECTION)
-
-
-def by_section_each(assessment_ids: list[int]) -> dict[int, list[Score]]:
-    """by_section of each assessment, in one query (the dashboard compares two)."""
-    key, label, order = SECTION
-    rows = _group_rows(
-        Response.objects.filter(assessment_id__in=assessment_ids), ["assessment", key], label, order
-    )
-    each = defaultdict(list)
-    for row in rows:
-        each[row["assessment"]].append(_score(row, key))
-    return {pk: each[pk] for pk in assessment_ids}
+    return breakdown(responses).sections
 
 
 def by_role(responses: QuerySet[Response]) -> list[Score]:
-    return _grouped(responses, "item__roles", "item__roles__name", "item__roles__order")
+    return breakdown(responses).roles
 
 
-def by_school(responses: QuerySet[Response]) -> list[Score]:
-    return _grouped(
-        responses.filter(school__isnull=False), "school", "school__name", "school__name"
+@dataclass(frozen=True)
+class Breakdown:
+    """Scores by section and by role (a response counts once for each of its item's roles)."""
+
+    sections: list[Score]
+    roles: list[Score]
+
+
+def breakdown(responses: QuerySet[Response]) -> Breakdown:
+    counts = _counts_by_item(responses.order_by().values("item"))
+    return _fold(counts, _item_facts(counts))
+
+
+def breakdown_each(assessment_ids: list[int]) -> dict[int, Breakdown]:
+    """breakdown() of each assessment (the dashboard compares two), in the same two queries."""
+    rows = Response.objects.filter(assessment_id__in=assessment_ids).order_by()
+    counts = _counts_by_item(rows.values("assessment", "item"))
+    facts = _item_facts(counts)
+    return {
+        pk: _fold([row for row in counts if row["assessment"] == pk], facts)
+        for pk in assessment_ids
+    }
+
+
+# A response's weight is its item's, so the database counts the responses of each item, without
+# a join, and the sections and roles are sums over the few items: the rows fetched are the
+# catalog's items, whatever the number of schools.
+def _counts_by_item(rows) -> list[dict]:
+    return list(
+        rows.annotate(
+            in_place=Count("pk", filter=IN_PLACE),
+            applicable=Count("pk", filter=APPLICABLE),
+            awaiting=Count("pk", filter=AWAITING),
+            to_confirm=Count("pk", filter=TO_CONFIRM),
+        )
     )
+
+
+@dataclass
+class _ItemFacts:
+    weight: int
+    section: tuple  # (order, title, pk): sorts as the sections are shown
+    roles: list = field(default_factory=list)  # [(order, name, pk)]
+
+
+def _item_facts(counts: list[dict]) -> dict[int, _ItemFacts]:
+    facts = {}
+    items = Item.objects.filter(pk__in={row["item"] for row in counts}).order_by()
+    rows = items.values_list(
+        "pk", "weight", "section__order", "section__title", "section",
+        "roles__order", "roles__name", "roles",
+    )  # fmt: skip
+    for pk, weight, *section_and_role in rows:  # a row per role of each item
+        section, role = tuple(section_and_role[:3]), tuple(section_and_role[3:])
+        item = facts.setdefault(pk, _ItemFacts(weight, section))
+        if role[-1] is not None:
+            item.roles.append(role)
+    return facts
+
+
+def _fold(counts: list[dict], facts: dict[int, _ItemFacts]) -> Breakdown:
+    sections, roles = defaultdict(Counter), defaultdict(Counter)
+    for row in counts:
+        item = facts[row["item"]]
+        figures = Counter(
+            done=item.weight * row["in_place"],
+            total=item.weight * row["applicable"],
+            **{name: row[name] for name in ("in_place", "applicable", "awaiting", "to_confirm")},
+        )
+        sections[item.section].update(figures)
+        for role in item.roles:
+            roles[role].update(figures)
+    return Breakdown(_scores(sections), _scores(roles))
+
+
+def _scores(groups: dict[tuple, Counter]) -> list[Score]:
+    return [
+        Score(key=pk, label=label, **{name: figures[name] for name in FIGURES})
+        for (_, label, pk), figures in sorted(groups.items(), key=lambda group: group[0][:2])
+    ]
+
+
+def by_school(responses: QuerySet[Response], *, furthest_behind: int | None = None) -> list[Score]:
+    """Each school's score, by name; with `furthest_behind`, only that many schools, those of
+    lowest readiness first (a large agency's dashboard), chosen by the database."""
+    rows = (
+        responses.filter(school__isnull=False)
+        .order_by()
+        .values("school")
+        .annotate(group_label=F("school__name"), **_aggregates())
+    )
+    if furthest_behind is None:
+        rows = rows.order_by("group_label")
+    else:
+        share = Coalesce(F("done") * 1.0 / NullIf(F("total"), 0), 0.0)  # Score.percent's order
+        rows = rows.order_by(share, "group_label")[:furthest_behind]
+    return [_score(row, "school") for row in rows]

@@ -150,6 +150,7 @@ def assessment_snapshot(
     responses = list(assessment.responses.for_display())
     all_responses = assessment.responses.all()
     overall = scoring.overall(all_responses)
+    breakdown = scoring.breakdown(all_responses)
     computed = extensions.computed_answers(agency, today=as_of)
     sections = extensions.snapshot_sections(agency, today=as_of)
     return {
@@ -177,8 +178,8 @@ def assessment_snapshot(
         "counts": _counts(responses, overall, as_of),
         "scores": {
             "overall": _score(overall),
-            "sections": [_score(s) for s in scoring.by_section(all_responses)],
-            "roles": [_score(s) for s in scoring.by_role(all_responses)],
+            "sections": [_score(s) for s in breakdown.sections],
+            "roles": [_score(s) for s in breakdown.roles],
             "schools": [_score(s) for s in scoring.by_school(all_responses)],
         },
         **_research(assessment),

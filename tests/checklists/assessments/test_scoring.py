@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from checklists.assessments import scoring
 from checklists.assessments.services import assessment_start_next
 from checklists.models import Assessment, Response
@@ -66,7 +68,7 @@ def test_the_sections_together_are_the_overall_score(assessment):
     assert together == scoring.overall(responses)
 
 
-def test_each_assessment_gets_its_own_sections_from_one_query(
+def test_each_assessment_gets_its_own_sections_and_roles_from_the_same_queries(
     assessment, lead, django_assert_num_queries
 ):
     set_status(assessment, ["LER-01"], S.IN_PLACE)
@@ -76,11 +78,12 @@ def test_each_assessment_gets_its_own_sections_from_one_query(
     set_status(later, ["LER-19"], S.IN_PLACE)
     set_status(later, ["LER-14"], S.NOT_APPLICABLE)
 
-    with django_assert_num_queries(1):
-        each = scoring.by_section_each([later.pk, assessment.pk])
+    with django_assert_num_queries(2):  # counts by item; the items' weights, sections and roles
+        each = scoring.breakdown_each([later.pk, assessment.pk])
 
-    assert each[later.pk] == scoring.by_section(later.responses.all())
-    assert each[assessment.pk] == scoring.by_section(assessment.responses.all())
+    for one in (later, assessment):
+        assert each[one.pk].sections == scoring.by_section(one.responses.all())
+        assert each[one.pk].roles == scoring.by_role(one.responses.all())
     assert each[later.pk] != each[assessment.pk]
 
 
@@ -92,3 +95,24 @@ def test_the_score_counts_what_waits_for_confirmation(assessment):
 
     assert score.to_confirm == assessment.responses.to_confirm().count() == 2
     assert score.awaiting == 1
+
+
+def test_each_section_and_role_scores_as_its_own_responses_would(assessment, school):
+    """Sections and roles are summed over the items; each must equal the database's own score
+    of its responses, weights, carried-over and not-applicable answers included."""
+    set_status(assessment, ["LER-01", "LER-19"], S.IN_PLACE)
+    set_status(assessment, ["LER-02"], S.IN_PLACE, carried_over=True)
+    set_status(assessment, ["LER-14"], S.NOT_APPLICABLE)
+    assessment.responses.filter(school=school, item__code="LER-16").update(status=S.IN_PLACE)
+    responses = assessment.responses.all()
+
+    found = scoring.breakdown(responses)
+
+    assert found.sections[0].label == "Immediate action"
+    for score in found.sections:
+        expected = scoring.overall(responses.filter(item__section=score.key), label=score.label)
+        assert score == replace(expected, key=score.key)
+    for score in found.roles:
+        expected = scoring.overall(responses.filter(item__roles=score.key), label=score.label)
+        assert score == replace(expected, key=score.key)
+    assert len(found.roles) == len(set(responses.values_list("item__roles", flat=True)))

@@ -13,7 +13,7 @@ import pytest
 
 from checklists.assessments.comments import comment_add
 from checklists.assessments.evidence import attachment_add
-from checklists.assessments.services import response_update
+from checklists.assessments.services import response_update, school_responses_ensure
 from checklists.models import Response
 from tests.factories import SchoolFactory
 from tests.helpers import escaped, required_answers, response_for, response_post, url
@@ -484,6 +484,34 @@ def test_the_dashboard_lists_ten_items_and_counts_them_all(client_for, agency, l
     assert late[0] not in {r.pk for r in page["overdue"]}
 
 
+def test_a_large_agencys_dashboard_shows_the_schools_furthest_behind(
+    client_for, agency, lead, assessment, school, other_school
+):
+    """Up to ten schools the dashboard charts them all by name; beyond, the ten of lowest
+    readiness, lowest first, and a link to every school's."""
+    dashboard = url("agency_detail", agency)
+    few = client_for(lead).get(dashboard)
+    for n in range(10):
+        school_responses_ensure(school=SchoolFactory(agency=agency, name=f"Extra {n}"))
+    behind = {"Extra 4", school.name, other_school.name}
+    assessment.responses.exclude(school__name__in=behind).filter(school__isnull=False).update(
+        status=S.IN_PLACE
+    )
+
+    many = client_for(lead).get(dashboard)
+
+    assert [s.label for s in few.context["schools"]] == sorted([school.name, other_school.name])
+    assert not few.context["schools_furthest_behind"]
+    assert "furthest behind" not in few.content.decode()
+    shown = [(s.label, s.percent) for s in many.context["schools"]]
+    assert shown == [(name, 0) for name in sorted(behind)] + [
+        (f"Extra {n}", 100) for n in (0, 1, 2, 3, 5, 6, 7)
+    ]
+    page = many.content.decode()
+    assert "By school: the 10 furthest behind" in page
+    assert f'href="{url("school_mine", agency)}">Readiness of all 12 schools<' in page
+
+
 def test_a_row_shows_its_parts_escaped_and_alone_is_the_same_markup(
     client_for, agency, lead, viewer, assessment, school
 ):
@@ -536,8 +564,6 @@ def test_queries_do_not_grow_with_items_schools_or_responses(
     small = count_queries(lambda: client.get(page))
     for n in range(8):
         SchoolFactory(agency=agency, name=f"Extra {n}")
-        from checklists.assessments.services import school_responses_ensure
-
         school_responses_ensure(school=agency.schools.get(name=f"Extra {n}"))
     assessment.responses.update(status=S.IN_PROGRESS, owner=lead, target_date="2020-01-01")
 
