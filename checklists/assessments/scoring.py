@@ -61,7 +61,32 @@ FIGURES = tuple(_aggregates())  # the names of a Score's figures, as the databas
 
 
 def overall(responses: QuerySet[Response], label: str = "Overall") -> Score:
-    return Score(label=label, **responses.aggregate(**_aggregates()))
+    rows = (
+        responses.order_by()
+        .values_list("status", "carried_over")
+        .annotate(n=Count("pk"), weight=Sum("item__weight"))
+    )
+    return _score(sum((_figures(*row) for row in rows), Counter()), label)
+
+
+# The database counts the responses of each status, which is cheaper to ask for than the six
+# filtered sums of _aggregates(); Python then applies the same rules to each count.
+def _figures(status: str, carried_over: bool, n: int, weight: int) -> Counter:
+    """The figures of `n` responses of one status, weighing `weight` together: the rules of
+    IN_PLACE, APPLICABLE, AWAITING and TO_CONFIRM."""
+    applicable, in_place = status != S.NOT_APPLICABLE, status == S.IN_PLACE and not carried_over
+    return Counter(
+        done=weight if in_place else 0,
+        total=weight if applicable else 0,
+        in_place=n if in_place else 0,
+        applicable=n if applicable else 0,
+        awaiting=n if status == S.IN_PLACE and carried_over else 0,
+        to_confirm=n if carried_over else 0,
+    )
+
+
+def _score(figures, label: str, key=None) -> Score:
+    return Score(label=label, key=key, **{name: figures[name] for name in FIGURES})
 
 
 def combined(parts: list[Score], label: str = "Overall") -> Score:
@@ -75,14 +100,6 @@ def combined(parts: list[Score], label: str = "Overall") -> Score:
         applicable=sum(p.applicable for p in parts),
         awaiting=sum(p.awaiting for p in parts),
         to_confirm=sum(p.to_confirm for p in parts),
-    )
-
-
-def _score(row: dict, key: str) -> Score:
-    return Score(
-        key=row[key],
-        label=row["group_label"],
-        **{name: row[name] for name in FIGURES},
     )
 
 
@@ -103,33 +120,22 @@ class Breakdown:
 
 
 def breakdown(responses: QuerySet[Response]) -> Breakdown:
-    counts = _counts_by_item(responses.order_by().values("item"))
+    counts = list(responses.order_by().values_list("item", *_BY_STATUS).annotate(n=Count("pk")))
     return _fold(counts, _item_facts(counts))
 
 
 def breakdown_each(assessment_ids: list[int]) -> dict[int, Breakdown]:
     """breakdown() of each assessment (the dashboard compares two), in the same two queries."""
     rows = Response.objects.filter(assessment_id__in=assessment_ids).order_by()
-    counts = _counts_by_item(rows.values("assessment", "item"))
-    facts = _item_facts(counts)
-    return {
-        pk: _fold([row for row in counts if row["assessment"] == pk], facts)
-        for pk in assessment_ids
-    }
+    counts = list(rows.values_list("assessment", "item", *_BY_STATUS).annotate(n=Count("pk")))
+    facts = _item_facts([row[1:] for row in counts])
+    return {pk: _fold([row[1:] for row in counts if row[0] == pk], facts) for pk in assessment_ids}
 
 
-# A response's weight is its item's, so the database counts the responses of each item, without
-# a join, and the sections and roles are sums over the few items: the rows fetched are the
-# catalog's items, whatever the number of schools.
-def _counts_by_item(rows) -> list[dict]:
-    return list(
-        rows.annotate(
-            in_place=Count("pk", filter=IN_PLACE),
-            applicable=Count("pk", filter=APPLICABLE),
-            awaiting=Count("pk", filter=AWAITING),
-            to_confirm=Count("pk", filter=TO_CONFIRM),
-        )
-    )
+# A response's weight is its item's, so the database counts the responses of each item and
+# status, without a join, and the sections and roles are sums over the few items: the rows
+# fetched are the catalog's items by status, whatever the number of schools.
+_BY_STATUS = ("status", "carried_over")
 
 
 @dataclass
@@ -141,7 +147,7 @@ class _ItemFacts:
 
 def _item_facts(counts: list[dict]) -> dict[int, _ItemFacts]:
     facts = {}
-    items = Item.objects.filter(pk__in={row["item"] for row in counts}).order_by()
+    items = Item.objects.filter(pk__in={item for item, *_ in counts}).order_by()
     rows = items.values_list(
         "pk", "weight", "section__order", "section__title", "section",
         "roles__order", "roles__name", "roles",
@@ -154,15 +160,12 @@ def _item_facts(counts: list[dict]) -> dict[int, _ItemFacts]:
     return facts
 
 
-def _fold(counts: list[dict], facts: dict[int, _ItemFacts]) -> Breakdown:
+def _fold(counts: list[tuple], facts: dict[int, _ItemFacts]) -> Breakdown:
+    """(item, status, carried over, responses) rows into the sections' and roles' scores."""
     sections, roles = defaultdict(Counter), defaultdict(Counter)
-    for row in counts:
-        item = facts[row["item"]]
-        figures = Counter(
-            done=item.weight * row["in_place"],
-            total=item.weight * row["applicable"],
-            **{name: row[name] for name in ("in_place", "applicable", "awaiting", "to_confirm")},
-        )
+    for pk, status, carried_over, n in counts:
+        item = facts[pk]
+        figures = _figures(status, carried_over, n, item.weight * n)
         sections[item.section].update(figures)
         for role in item.roles:
             roles[role].update(figures)
@@ -171,7 +174,7 @@ def _fold(counts: list[dict], facts: dict[int, _ItemFacts]) -> Breakdown:
 
 def _scores(groups: dict[tuple, Counter]) -> list[Score]:
     return [
-        Score(key=pk, label=label, **{name: figures[name] for name in FIGURES})
+        _score(figures, label, pk)
         for (_, label, pk), figures in sorted(groups.items(), key=lambda group: group[0][:2])
     ]
 
@@ -190,4 +193,4 @@ def by_school(responses: QuerySet[Response], *, furthest_behind: int | None = No
     else:
         share = Coalesce(F("done") * 1.0 / NullIf(F("total"), 0), 0.0)  # Score.percent's order
         rows = rows.order_by(share, "group_label")[:furthest_behind]
-    return [_score(row, "school") for row in rows]
+    return [_score(row, row["group_label"], row["school"]) for row in rows]

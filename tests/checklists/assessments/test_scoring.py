@@ -116,3 +116,22 @@ def test_each_section_and_role_scores_as_its_own_responses_would(assessment, sch
         expected = scoring.overall(responses.filter(item__roles=score.key), label=score.label)
         assert score == replace(expected, key=score.key)
     assert len(found.roles) == len(set(responses.values_list("item__roles", flat=True)))
+
+
+def test_the_rules_applied_to_counts_by_status_agree_with_the_databases_filtered_sums(
+    assessment, school
+):
+    """overall() and breakdown() count responses by status and apply the rules in Python;
+    by_school() sums with the rules as filters in SQL. Every status, carried over or not."""
+    rows = list(assessment.responses.for_school(school).order_by("pk"))
+    combinations = [(status, carried) for status in S.values for carried in (False, True)]
+    for response, (status, carried) in zip(rows, combinations * len(rows), strict=False):
+        Response.objects.filter(pk=response.pk).update(status=status, carried_over=carried)
+    responses = assessment.responses.for_school(school)
+
+    (in_sql,) = scoring.by_school(responses)
+    in_python = scoring.overall(responses, label=school.name)
+
+    assert in_python == replace(in_sql, key=None)
+    assert (in_python.awaiting, in_python.to_confirm) != (0, 0)
+    assert scoring.combined(scoring.breakdown(responses).sections, label=school.name) == in_python
