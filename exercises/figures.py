@@ -130,9 +130,9 @@ def _open_action_scopes(agency: Agency, codes=None) -> dict[str, list[tuple[int,
     """{item code: [(action id, its schools, empty for every school)]} of the unresolved
     actions (on these item codes only, if given), in one query."""
     actions: dict[int, tuple[set, set]] = {}
-    rows = CorrectiveAction.objects.of(agency).unresolved().filter(items__isnull=False)
-    if codes is not None:
-        rows = rows.filter(items__code__in=codes)
+    rows = CorrectiveAction.objects.of(agency).unresolved().order_by()
+    # One join of the items, which the codes are read through as well.
+    rows = rows.filter(items__isnull=False) if codes is None else rows.filter(items__code__in=codes)
     for pk, code, school_id in rows.values_list("pk", "items__code", "schools"):
         codes, schools = actions.setdefault(pk, (set(), set()))
         codes.add(code)
@@ -178,12 +178,15 @@ def row_flags(agency: Agency, responses: list) -> dict[int, list[Flag]]:
     """The checklist's flag on each row with open corrective actions: one query for the page."""
     scopes = _open_action_scopes(agency, {r.item.code for r in responses})
     plan = reverse("improvement_plan", kwargs={"slug": agency.slug})
+    made: dict[tuple[str, int], Flag] = {}  # the same flag for an item's rows at every school
     flags = {}
     for response in responses:
         if n := _open_on(scopes, response):
-            query = urlencode({"item": response.item.code, "status": "unresolved"})
-            text = f"{n} open corrective action{pluralize(n)}"
-            flags[response.pk] = [Flag(text, f"{plan}?{query}")]
+            code = response.item.code
+            if (code, n) not in made:
+                query = urlencode({"item": code, "status": "unresolved"})
+                made[code, n] = Flag(f"{n} open corrective action{pluralize(n)}", f"{plan}?{query}")
+            flags[response.pk] = [made[code, n]]
     return flags
 
 

@@ -104,12 +104,17 @@ def _members(agency: Agency):
     return User.objects.filter(memberships__agency=agency).order_by("full_name")
 
 
-def _member_choices(field: forms.ModelChoiceField, agency: Agency) -> None:
-    """The agency's people as a select's options, labelled as User.__str__ does, read as plain
+def _member_options(agency: Agency) -> list[tuple[int, str]]:
+    """The agency's people as (pk, label) pairs, labelled as User.__str__ does, read as plain
     values rather than model instances (a toolbar shows them on every checklist page)."""
+    people = _members(agency).values_list("pk", "full_name", "email")
+    return [(pk, name or email) for pk, name, email in people]
+
+
+def _member_choices(field: forms.ModelChoiceField, agency: Agency, people=None) -> None:
+    """The agency's people as the field's options: `people` when the page has read them."""
     field.queryset = _members(agency)
-    people = field.queryset.values_list("pk", "full_name", "email")
-    plain_choices(field, ((pk, name or email) for pk, name, email in people))
+    plain_choices(field, _member_options(agency) if people is None else people)
 
 
 TITLE_MAX_LENGTH = 100  # a title is a heading on every page and on the report's cover
@@ -449,11 +454,12 @@ class AssignForm(forms.Form):
     )
     target_date = forms.DateField(required=False, widget=ToolbarDate())
 
-    def __init__(self, *args, assessment: Assessment, **kwargs) -> None:
+    def __init__(self, *args, assessment: Assessment, people=None, **kwargs) -> None:
+        """`people`: the agency's _member_options(), when the page has them already."""
         super().__init__(*args, **kwargs)
         self.fields["responses"].queryset = assessment.responses.all()
         self.fields["owner"].empty_label = "Choose a person"
-        _member_choices(self.fields["owner"], assessment.agency)
+        _member_choices(self.fields["owner"], assessment.agency, people)
         compact(self)
 
 
@@ -497,10 +503,12 @@ class ChecklistFilterForm(forms.Form):
     def __init__(self, *args, agency: Agency, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["school"].queryset = agency.schools.all()
-        _member_choices(self.fields["owner"], agency)
+        self.people = _member_options(agency)
+        _member_choices(self.fields["owner"], agency, self.people)
         # The options from the names alone: a large agency's 200 schools as model instances
         # cost more than the rest of the checklist's rows.
         plain_choices(self.fields["school"], agency.schools.values_list("pk", "name"))
+        plain_choices(self.fields["role"], Role.objects.values_list("slug", "name"))
         self.fields["q"].widget.attrs["placeholder"] = "Code or title"
         compact(self)
 

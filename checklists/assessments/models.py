@@ -228,14 +228,16 @@ class ResponseQuerySet(models.QuerySet["Response"]):
         _refuse_if_locked(self.values("assessment_id"))
         return super().update(**kwargs)
 
-    def _with_items(self) -> ResponseQuerySet:
+    def _with_items(
+        self, related=("school", "owner", "previous"), items=Item.objects, prompts=None
+    ) -> ResponseQuerySet:
         """The rows with their school, owner, previous response, and item with its prompts.
 
         The items are prefetched, not joined: a page or a report shows the same few items at
         many schools, and each is then read once and shared, its prompts with it."""
-        return self.select_related("school", "owner", "previous").prefetch_related(
-            models.Prefetch("item", queryset=Item.objects.select_related("section")),
-            "item__prompts",
+        return self.select_related(*related).prefetch_related(
+            models.Prefetch("item", queryset=items.select_related("section")),
+            models.Prefetch("item__prompts", queryset=prompts),
         )
 
     def for_display(self) -> ResponseQuerySet:
@@ -253,11 +255,23 @@ class ResponseQuerySet(models.QuerySet["Response"]):
             .in_checklist_order()
         )
 
+    # Of the item and its prompts, what a checklist row prints (response_row) and counts
+    # (evidence_summary); of the owner and the previous response, read with the row itself.
+    ROW_ITEM = ("section", "section__title", "section__order", "code", "title", "origin",
+                "practice")  # fmt: skip
+    ROW_PROMPT = ("item", "key", "kind", "required")
+    ROW_READ = {
+        "owner_name_listed": models.F("owner__full_name"),
+        "previous_status_listed": models.F("previous__status"),
+        "previous_answers_listed": models.F("previous__answers"),
+    }
+
     def for_checklist(self) -> ResponseQuerySet:
         """What a checklist row shows (response_row), lighter than for_display for the page read
-        most: each row's open review comments counted in the page's own query, and of its files
-        only which prompt each answers, as a plain list (no related manager and queryset made
-        per row)."""
+        most: each row's open review comments counted, and its owner's name and previous status
+        and answers read, in the page's own query (no owner and previous response made per row);
+        of its files only which prompt each answers, as a plain list (no related manager and
+        queryset made per row)."""
         open_comments = (
             ReviewComment.objects.filter(response=models.OuterRef("pk"), resolved_at=None)
             .order_by()
@@ -267,8 +281,15 @@ class ResponseQuerySet(models.QuerySet["Response"]):
         )
         files = Attachment.objects.only("response_id", "prompt_key").order_by()
         return (
-            self._with_items()
-            .annotate(open_comment_count=Coalesce(models.Subquery(open_comments), 0))
+            self._with_items(
+                related=["school"],
+                items=Item.objects.only(*self.ROW_ITEM),
+                prompts=EvidencePrompt.objects.only(*self.ROW_PROMPT),
+            )
+            .only(*(field.name for field in Response._meta.concrete_fields), "school__name")
+            .annotate(
+                open_comment_count=Coalesce(models.Subquery(open_comments), 0), **self.ROW_READ
+            )
             .prefetch_related(
                 models.Prefetch("attachments", queryset=files, to_attr="files_listed")
             )
@@ -382,12 +403,32 @@ class Response(models.Model):
         return self.is_open or self.carried_over
 
     @property
+    def owner_name(self) -> str:
+        """Its owner's name, "" for nobody: as the checklist read it, or from the owner."""
+        if hasattr(self, "owner_name_listed"):
+            return self.owner_name_listed or ""
+        return self.owner.full_name if self.owner_id else ""
+
+    def _previous_state(self) -> tuple[str, dict] | None:
+        """The status and answers of the response it was carried over from (None without one):
+        as the checklist read them, or from that response."""
+        if self.previous_id is None:
+            return None
+        if hasattr(self, "previous_status_listed"):
+            return self.previous_status_listed, self.previous_answers_listed
+        return self.previous.status, self.previous.answers
+
+    @property
+    def previous_status_label(self) -> str | None:
+        """The status it had in the previous assessment, in words (None without one)."""
+        state = self._previous_state()
+        return self.Status(state[0]).label if state else None
+
+    @property
     def changed_since_previous(self) -> bool:
         """Its status or answers differ from the response it was carried over from."""
-        previous = self.previous
-        return previous is not None and (
-            self.status != previous.status or self.answers != previous.answers
-        )
+        state = self._previous_state()
+        return state is not None and state != (self.status, self.answers)
 
     def answered(self, prompt: EvidencePrompt) -> bool:
         if prompt.kind == EvidencePrompt.Kind.FILE:

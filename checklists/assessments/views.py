@@ -188,7 +188,7 @@ def _checklist_context(
         "can_review": request.user.has_perm("checklists.submit_assessment", agency)
         or request.user.has_perm("checklists.sign_off_assessment", agency),
         "can_change": request.user.has_perm("checklists.change_assessment", agency),
-        "assign_form": AssignForm(assessment=assessment),
+        "assign_form": AssignForm(assessment=assessment, people=form.people),
         # What apps above add to each row (open corrective actions), for this page of rows.
         "row_flags": extensions.row_flags(agency, page.object_list),
     } | _figures_context(assessment, school)

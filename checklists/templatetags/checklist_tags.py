@@ -182,7 +182,7 @@ def response_row(context, response) -> SafeString:
     can_edit = context.get("edits_every_row") or context["user"].has_perm(
         "checklists.change_response", response
     )
-    owner = response.owner.full_name if response.owner else ""
+    owner = response.owner_name
     markup = _ROW.format(
         **row,
         pick=_PICK.format(**row) if _picks(context, can_edit) else "",
@@ -221,10 +221,10 @@ def _flags(flags) -> str:
 
 def _previous(response) -> str:
     """The status it had in the previous assessment, and whether it changed since."""
-    if response.previous is None:
+    if (status := response.previous_status_label) is None:
         return ""
     changed = _CHANGED if response.changed_since_previous else ""
-    return f" · Last assessment: {_text(response.previous.get_status_display())}{changed}"
+    return f" · Last assessment: {_text(status)}{changed}"
 
 
 def _response_url(context, response) -> str:

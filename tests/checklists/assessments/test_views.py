@@ -13,8 +13,12 @@ import pytest
 
 from checklists.assessments.comments import comment_add
 from checklists.assessments.evidence import attachment_add
-from checklists.assessments.services import response_update, school_responses_ensure
-from checklists.models import Response
+from checklists.assessments.services import (
+    assessment_start_next,
+    response_update,
+    school_responses_ensure,
+)
+from checklists.models import Assessment, Response
 from tests.factories import SchoolFactory
 from tests.helpers import escaped, required_answers, response_for, response_post, url
 
@@ -510,6 +514,37 @@ def test_a_large_agencys_dashboard_shows_the_schools_furthest_behind(
     page = many.content.decode()
     assert "By school: the 10 furthest behind" in page
     assert f'href="{url("school_mine", agency)}">Readiness of all 12 schools<' in page
+
+
+def test_a_row_of_the_next_assessment_says_what_it_was_and_whether_it_changed(
+    client_for, agency, lead, assessment
+):
+    assessment.responses.update(carried_over=False)
+    assessment.responses.filter(item__code="LER-01").update(status=S.IN_PLACE)
+    Assessment.objects.filter(pk=assessment.pk).update(state=Assessment.State.SIGNED_OFF)
+    later = assessment_start_next(previous=assessment, title="Next", due_date=None, by=lead)
+    later.responses.filter(item__code="LER-02").update(status=S.IN_PROGRESS)
+
+    page = client_for(lead).get(url("assessment_checklist", agency, later.pk)).content.decode()
+
+    def row(code):
+        pk = response_for(later, code).pk
+        return re.search(rf'<article[^>]*id="response-{pk}".*?</article>', page, re.S)[0]
+
+    assert "Last assessment: In place" in row("LER-01")
+    assert ">changed<" not in row("LER-01")
+    assert "Last assessment: Not started" in row("LER-02")
+    assert ">changed<" in row("LER-02")
+    assert (
+        "Last assessment"
+        not in re.search(
+            r"<article.*?</article>",
+            client_for(lead)
+            .get(url("assessment_checklist", agency, assessment.pk))
+            .content.decode(),
+            re.S,
+        )[0]
+    )
 
 
 def test_a_row_shows_its_parts_escaped_and_alone_is_the_same_markup(
