@@ -283,8 +283,9 @@ class ResponseQuerySet(models.QuerySet["Response"]):
         return (
             self._with_items(
                 related=["school"],
-                items=Item.objects.only(*self.ROW_ITEM),
-                prompts=EvidencePrompt.objects.only(*self.ROW_PROMPT),
+                # Unordered: a row counts its prompts, and the rows give the items' order.
+                items=Item.objects.only(*self.ROW_ITEM).order_by(),
+                prompts=EvidencePrompt.objects.only(*self.ROW_PROMPT).order_by(),
             )
             .only(*(field.name for field in Response._meta.concrete_fields), "school__name")
             .annotate(

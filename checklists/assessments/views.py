@@ -170,7 +170,9 @@ def _checklist_context(
     filtered = form.filter(
         responses, user=request.user, membership=request.user.membership_in(agency)
     )
-    page = Paginator(filtered.for_checklist(), PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(filtered.for_checklist(), PAGE_SIZE)
+    paginator.count = filtered.count()  # counted without the joins that the rows read through
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return {

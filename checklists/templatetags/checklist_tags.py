@@ -35,11 +35,14 @@ def css_string(value) -> str:
 # because a checklist page shows fifty rows of them, and an include per badge cost a quarter of
 # the page's time.
 _STATUS_BADGES = {
-    "in_place": ("text-bg-success", "In place"),
-    "in_progress": ("text-bg-warning", "In progress"),
-    "not_applicable": ("text-bg-light border", "Not applicable"),
+    status: format_html('<span class="badge {}">{}</span>', css, label)
+    for status, (css, label) in {
+        "not_started": ("text-bg-secondary", "Not started"),
+        "in_place": ("text-bg-success", "In place"),
+        "in_progress": ("text-bg-warning", "In progress"),
+        "not_applicable": ("text-bg-light border", "Not applicable"),
+    }.items()
 }
-_NOT_STARTED = ("text-bg-secondary", "Not started")
 _CARRIED = mark_safe(' <span class="badge text-bg-info">Carried over · to confirm</span>')
 _OVERDUE = mark_safe(' <span class="badge text-bg-danger">Overdue</span>')
 
@@ -47,14 +50,10 @@ _OVERDUE = mark_safe(' <span class="badge text-bg-danger">Overdue</span>')
 @register.filter
 def status_badges(response) -> SafeString:
     """A response's status, and whether it waits for confirmation or is overdue."""
-    css, label = _STATUS_BADGES.get(response.status, _NOT_STARTED)
-    return format_html(
-        '<span class="badge {}">{}</span>{}{}',
-        css,
-        label,
-        _CARRIED if response.carried_over else "",
-        _OVERDUE if response.is_overdue else "",
-    )
+    badges = _STATUS_BADGES.get(response.status, _STATUS_BADGES["not_started"])
+    if response.carried_over:
+        badges += _CARRIED
+    return badges + _OVERDUE if response.is_overdue else badges
 
 
 _PRACTICE = mark_safe(
@@ -173,32 +172,31 @@ def response_row(context, response) -> SafeString:
     (a row rendered alone after a save has none: no tick box, the permission asked of the row).
     """
     item, school = response.item, response.school
-    row = {
-        "pk": response.pk,
-        "code": _text(item.code),
-        "url": _text(_response_url(context, response)),
-    }
-    row["at_school"] = f" at {_text(school.name)}" if school else ""
+    page = _page_parts(context)
+    code, title, origin = _item_parts(page, item)
+    row = {"pk": response.pk, "code": code, "url": _response_url(page, response)}
+    school_name = _text(school.name) if school else ""
+    row["at_school"] = f" at {school_name}" if school else ""
     can_edit = context.get("edits_every_row") or context["user"].has_perm(
         "checklists.change_response", response
     )
-    owner = response.owner_name
     markup = _ROW.format(
         **row,
         pick=_PICK.format(**row) if _picks(context, can_edit) else "",
-        title=_text(item.title),
-        school_badge=_SCHOOL_BADGE.format(_text(school.name)) if school else "",
+        title=title,
+        school_badge=_SCHOOL_BADGE.format(school_name) if school else "",
         status=status_badges(response),
-        origin=origin_badges(item),
-        owner=_text(owner or "nobody yet"),
-        target=_text(date_filter(response.target_date, "M j, Y") or "none"),
-        evidence=_text(evidence_counts(response)),
+        origin=origin,
+        owner=_text(response.owner_name or "nobody yet"),
+        # Muster's own words and numbers, nothing typed: no markup to escape.
+        target=date_filter(response.target_date, "M j, Y") or "none",
+        evidence=evidence_counts(response),
         comments=_comments(row, response.unresolved_comment_count),
         flags=_flags(context.get("row_flags", {}).get(response.pk, ())),
         previous=_previous(response),
-        edit=_EDIT.format(**row, next=_text(context.get("next_query", ""))) if can_edit else "",
+        edit=_EDIT.format(**row, next=page["next"]) if can_edit else "",
     )
-    return mark_safe(markup)  # noqa: S308 — every value above is escaped by _text
+    return mark_safe(markup)  # noqa: S308 — every value above is escaped by _text or our own
 
 
 def _picks(context, can_edit: bool) -> bool:
@@ -227,12 +225,28 @@ def _previous(response) -> str:
     return f" · Last assessment: {_text(status)}{changed}"
 
 
-def _response_url(context, response) -> str:
-    """The response's page: one reverse() a page, each row's pk put into the same pattern."""
+def _page_parts(context) -> dict:
+    """What every row of a page shares, made once a page: the next parameter of its edit links,
+    its item parts by item, its response URL pattern by agency."""
+    parts = context.render_context.get("checklist_rows")
+    if parts is None:
+        parts = {"next": _text(context.get("next_query", "")), "items": {}, "urls": {}}
+        context.render_context["checklist_rows"] = parts
+    return parts
+
+
+def _item_parts(page: dict, item) -> tuple[str, str, str]:
+    """An item's code, title and origin as markup, shared by its rows at every school."""
+    if (parts := page["items"].get(item.pk)) is None:
+        parts = page["items"][item.pk] = (_text(item.code), _text(item.title), origin_badges(item))
+    return parts
+
+
+def _response_url(page: dict, response) -> str:
+    """The response's page, escaped: one reverse() a page, each row's pk put into the pattern."""
     slug = response.assessment.agency.slug
-    patterns = context.render_context.setdefault("response_url_patterns", {})
-    if slug not in patterns:
+    if slug not in page["urls"]:
         pattern = reverse("response_detail", args=[slug, _SENTINEL])
-        patterns[slug] = pattern.rpartition(str(_SENTINEL))[::2]
-    prefix, suffix = patterns[slug]
+        page["urls"][slug] = tuple(_text(part) for part in pattern.rpartition(str(_SENTINEL))[::2])
+    prefix, suffix = page["urls"][slug]
     return f"{prefix}{response.pk}{suffix}"
