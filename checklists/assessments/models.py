@@ -298,6 +298,18 @@ class ResponseQuerySet(models.QuerySet["Response"]):
         )
 
 
+class ResponseHistory(HistoricalRecords):
+    """Every version of a response, indexed for the dashboard's recent changes: an assessment's
+    latest edits come from the index in date order, not from sorting all of its history."""
+
+    def get_meta_options(self, model) -> dict:
+        options = super().get_meta_options(model)
+        recent = models.Index(
+            fields=["assessment", "history_type", "-history_date"], name="checklists_hist_recent"
+        )
+        return options | {"indexes": (*options.get("indexes", ()), recent)}
+
+
 class Response(models.Model):
     """Where the agency stands on one item (for one school, if the item is per school)."""
 
@@ -346,7 +358,7 @@ class Response(models.Model):
     updated_at = models.DateTimeField(null=True, blank=True)
 
     objects = ResponseQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["previous"], related_name="changes")
+    history = ResponseHistory(excluded_fields=["previous"], related_name="changes")
 
     class Meta:
         ordering = list(CHECKLIST_ORDER)
