@@ -54,12 +54,7 @@ def summary(agency: Agency, today: date) -> dict | None:
     open and overdue actions. Two or three queries whatever the number of exercises."""
     counts = _held(agency, today).since(add_months(today, -24)).counts_by_kind()
     by_kind = {kind: n for kind, (n, _, _) in counts.items()}
-    actions = CorrectiveAction.objects.of(agency).aggregate(
-        total=Count("pk"),
-        open=Count("pk", filter=Q(status__in=CorrectiveAction.OPEN_STATUSES)),
-        overdue=Count("pk", filter=Q(status__in=CorrectiveAction.OPEN_STATUSES, due_on__lt=today)),
-        verified=Count("pk", filter=Q(status=CorrectiveAction.Status.VERIFIED)),
-    )
+    actions = CorrectiveAction.objects.of(agency).counts(today)
     if not by_kind and not actions["total"] and not Exercise.objects.of(agency).exists():
         return None
     return {

@@ -292,6 +292,25 @@ class CorrectiveActionQuerySet(models.QuerySet["CorrectiveAction"]):
     def overdue(self, today=None) -> CorrectiveActionQuerySet:
         return self.unresolved().filter(due_on__lt=today or timezone.localdate())
 
+    def counts(self, today) -> dict[str, int]:
+        """How many actions, open, overdue (open after their due date) and verified, from one
+        count by status (cheaper to ask for than a filtered count of each)."""
+        rows = (
+            self.order_by()
+            .values_list("status")
+            .annotate(
+                n=models.Count("pk"), late=models.Count("pk", filter=models.Q(due_on__lt=today))
+            )
+        )
+        by_status = {status: (n, late) for status, n, late in rows}
+        still_open = [by_status.get(status, (0, 0)) for status in CorrectiveAction.OPEN_STATUSES]
+        return {
+            "total": sum(n for n, _ in by_status.values()),
+            "open": sum(n for n, _ in still_open),
+            "overdue": sum(late for _, late in still_open),
+            "verified": by_status.get(CorrectiveAction.Status.VERIFIED, (0, 0))[0],
+        }
+
     def for_table(self) -> CorrectiveActionQuerySet:
         """What a table of actions shows, in one query for any number of rows: the exercise and
         the responsible, and the items' codes and the schools' names as text (`item_codes`,

@@ -153,6 +153,24 @@ def test_the_summary_counts_recent_exercises_and_overdue_actions(agency, lead, c
     assert figures_["actions"] | {} == {"total": 1, "open": 1, "overdue": 1, "verified": 0}
 
 
+def test_the_summary_counts_actions_of_every_status_and_only_open_ones_as_overdue(
+    agency, lead, editor, catalog_version
+):
+    drill = exercise(agency, lead)
+    for status, due_on in [
+        ("open", date(2026, 4, 1)), ("open", date(2026, 9, 1)), ("in_progress", date(2026, 5, 1)),
+        ("done", date(2026, 4, 1)), ("verified", date(2026, 4, 1)), ("verified", date(2026, 9, 1)),
+    ]:  # fmt: skip
+        action = corrective_action(drill, lead, due_on=due_on)
+        CorrectiveAction.objects.filter(pk=action.pk).update(
+            status=status, done_by=lead, verified_by=editor if status == "verified" else None
+        )
+
+    counts = figures.summary(agency, date(2026, 6, 1))["actions"]
+
+    assert counts == {"total": 6, "open": 3, "overdue": 2, "verified": 2}
+
+
 def test_the_summary_counts_exercises_with_schools_and_with_fire_ems_once_each(
     agency, lead, school, catalog_version
 ):
