@@ -1,4 +1,5 @@
-"""Demo assessments: last year's, signed off, and this year's, carried over and under way."""
+"""Demo assessments: last year's, signed off, and this year's, carried over and under way; and
+a second agency's first, under way."""
 
 from __future__ import annotations
 
@@ -114,6 +115,23 @@ def demo_assessments(agency: Agency, *, password: str, seed: int = 2026) -> Asse
     # The chief asked for the public summary's draft for the council: the worker prepares it.
     report_draft_prepare(assessment=this_year, edition="public", by=lead)
     return this_year
+
+
+def demo_first_assessment(agency: Agency, *, seed: int = 14) -> Assessment:
+    """An agency's first assessment, half of it recorded by its lead so far: some schools well
+    on, others barely started."""
+    rng = random.Random(seed)  # noqa: S311 — repeatable demo data, not security
+    lead = User.objects.get(memberships__agency=agency, memberships__access="lead")
+    version = CatalogVersion.objects.filter(catalog__slug="rand-law-enforcement-response").latest()
+    assessment = assessment_start(
+        agency=agency, catalog_version=version, title="2026 annual assessment",
+        due_date=date(2027, 3, 1), by=lead,
+    )  # fmt: skip
+    responses = list(assessment.responses.select_related("item").prefetch_related("item__prompts"))
+    for response in rng.sample(responses, k=len(responses) // 2):
+        status = rng.choice([S.IN_PLACE, S.IN_PLACE, S.IN_PROGRESS])
+        fill(response, status, rng, carried_over=False, updated_by=lead)
+    return assessment
 
 
 def _progress(assessment: Assessment, agency: Agency, rng: random.Random) -> None:

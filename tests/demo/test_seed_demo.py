@@ -38,6 +38,22 @@ def test_demo_has_every_access_level_three_schools_and_a_second_agency(catalog_v
     assert User.objects.get(email="chief@harbor.example").memberships.get().roles.exists()
 
 
+def test_the_second_agencys_dashboard_shows_its_ten_schools_furthest_behind(
+    client, catalog_version
+):
+    seed()
+    client.force_login(User.objects.get(email="sheriff@lakeside.example"))
+
+    page = client.get(reverse("agency_detail", args=["lakeside-county-so"]))
+
+    lakeside = Agency.objects.get(slug="lakeside-county-so")
+    assert lakeside.schools.count() == 14
+    assert lakeside.assessments.get().responses.exclude(status="not_started").exists()
+    assert page.context["schools_furthest_behind"]
+    assert len(page.context["schools"]) == 10
+    assert "Readiness of all 14 schools" in page.content.decode()
+
+
 def test_demo_can_sign_in(client, catalog_version):
     seed()
 

@@ -8,7 +8,7 @@ from django.db import transaction
 
 from accounts.models import Agency, Membership, Role, School, User
 from checklists.catalog.models import CatalogVersion
-from demo.assessments import demo_assessments
+from demo.assessments import demo_assessments, demo_first_assessment
 from demo.exercises import demo_exercises
 from demo.notifications import demo_notifications
 from demo.training import demo_training
@@ -69,7 +69,20 @@ DEMO = (
         name="Lakeside County Sheriff's Office",
         jurisdiction="Lakeside County",
         state="OH",
-        schools=(("Lakeside Regional High School", "Lakeside County Schools"),),
+        # A county office serving a district of fourteen schools: its dashboard charts the ten
+        # furthest behind.
+        schools=tuple(
+            (name, "Lakeside County Schools")
+            for name in (
+                "Lakeside Regional High School", "North Lakeside High School",
+                "Cedar Grove Middle School", "Pine Hollow Middle School",
+                "Maple Ridge Elementary School", "Willow Creek Elementary School",
+                "Oak Park Elementary School", "Birch Lane Elementary School",
+                "Elm Street Elementary School", "Riverside Elementary School",
+                "Hillcrest Elementary School", "Fox Run Elementary School",
+                "Spring Valley Elementary School", "Lakeside Career Center",
+            )
+        ),
         people=(
             DemoPerson("sheriff@lakeside.example", "Robin Alvarez", "Sheriff", A.LEAD,
                        ("agency-leadership",)),
@@ -131,6 +144,12 @@ class Command(BaseCommand):
             self.stdout.write(
                 "Demo assessments: 2025 (signed off; the task worker produces its signed reports) "
                 "and 2026 (in progress, three items just given to the training coordinator)."
+            )
+        lakeside = Agency.objects.get(slug=DEMO[1].slug)
+        if not lakeside.assessments.exists() and CatalogVersion.objects.exists():
+            demo_first_assessment(lakeside)
+            self.stdout.write(
+                "Demo assessment: Lakeside County's first, under way at its fourteen schools."
             )
         chief = User.objects.get(email=DEMO[0].people[0].email)
         if added := demo_exercises(harbor, by=coordinator, verifier=chief, password=DEMO_PASSWORD):
