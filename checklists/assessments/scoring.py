@@ -2,8 +2,9 @@
 
 An item's weight counts once per response. Not-applicable responses leave the denominator; a
 response carried over from the previous assessment counts as in place only once confirmed.
-The database counts; what Python adds up is a row per group, or for the sections and roles a
-row per catalog item, so the rows fetched do not grow with the number of responses.
+The database counts, by status (or sums with the rules as filters, where it must order by the
+score); Python adds up a few rows per group, or for the sections and roles a few per catalog
+item, so the rows fetched do not grow with the number of responses.
 """
 
 from __future__ import annotations
@@ -119,6 +120,12 @@ class Breakdown:
     roles: list[Score]
 
 
+# A response's weight is its item's, so the database counts the responses of each item and
+# status, without a join, and the sections and roles are sums over the few items: the rows
+# fetched are the catalog's items by status, whatever the number of schools.
+_BY_STATUS = ("status", "carried_over")
+
+
 def breakdown(responses: QuerySet[Response]) -> Breakdown:
     counts = list(responses.order_by().values_list("item", *_BY_STATUS).annotate(n=Count("pk")))
     return _fold(counts, _item_facts(counts))
@@ -132,12 +139,6 @@ def breakdown_each(assessment_ids: list[int]) -> dict[int, Breakdown]:
     return {pk: _fold([row[1:] for row in counts if row[0] == pk], facts) for pk in assessment_ids}
 
 
-# A response's weight is its item's, so the database counts the responses of each item and
-# status, without a join, and the sections and roles are sums over the few items: the rows
-# fetched are the catalog's items by status, whatever the number of schools.
-_BY_STATUS = ("status", "carried_over")
-
-
 @dataclass
 class _ItemFacts:
     weight: int
@@ -145,7 +146,8 @@ class _ItemFacts:
     roles: list = field(default_factory=list)  # [(order, name, pk)]
 
 
-def _item_facts(counts: list[dict]) -> dict[int, _ItemFacts]:
+def _item_facts(counts: list[tuple]) -> dict[int, _ItemFacts]:
+    """The weight, section and roles of each item of (item, ...) rows, in one query."""
     facts = {}
     items = Item.objects.filter(pk__in={item for item, *_ in counts}).order_by()
     rows = items.values_list(
