@@ -33,7 +33,7 @@ from exercises.models import (
 )
 from exercises.tasks import aar_render_enqueue, aar_render_queued
 from training.models import Completion, Person, Session
-from training.services import completion_add, session_record
+from training.services import session_attendees_add, session_change, session_record
 
 
 def _record(agency: Agency, by: User | None, target, summary: str, **details) -> None:
@@ -113,9 +113,16 @@ def exercise_save(
 
 def _training_record(exercise: Exercise, attendees: list[Person], by: User) -> None:
     """The matching completions, once: whoever already has the course on that day keeps theirs
-    (it is this exercise, recorded in training); the others get one in the exercise's session."""
+    (it is this exercise, recorded in training); the others get one in the exercise's session,
+    which follows the exercise's course, days and hours when they change."""
     if not exercise.course_id or not attendees:
         return
+    session = exercise.session
+    if session is not None:
+        held = {"course": exercise.course, "starts_on": exercise.starts_on,
+                "ends_on": exercise.ends_on, "hours": exercise.hours}  # fmt: skip
+        if any(getattr(session, name) != value for name, value in held.items()):
+            session_change(session=session, by=by, **held)
     credited = set(
         Completion.objects.filter(
             course=exercise.course, completed_on=exercise.ends_on, person__in=attendees
@@ -124,7 +131,7 @@ def _training_record(exercise: Exercise, attendees: list[Person], by: User) -> N
     missing = [person for person in attendees if person.pk not in credited]
     if not missing:
         return
-    if exercise.session is None:
+    if session is None:
         session = Session(
             agency=exercise.agency, course=exercise.course, starts_on=exercise.starts_on,
             ends_on=exercise.ends_on, hours=exercise.hours, location=exercise.where[:200],
@@ -133,12 +140,7 @@ def _training_record(exercise: Exercise, attendees: list[Person], by: User) -> N
         exercise.session = session_record(session=session, attendees=missing, by=by)
         exercise.save(update_fields=["session"])
         return
-    for person in missing:
-        completion = Completion(
-            person=person, course=exercise.course, session=exercise.session,
-            completed_on=exercise.ends_on, hours=exercise.hours,
-        )  # fmt: skip
-        completion_add(completion=completion, by=by)
+    session_attendees_add(session=session, attendees=missing, by=by)
 
 
 @transaction.atomic

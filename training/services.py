@@ -93,11 +93,58 @@ def requirement_save(*, requirement: Requirement, courses: Iterable[Course], by:
 @transaction.atomic
 def session_record(*, session: Session, attendees: Iterable[Person], by: User) -> Session:
     """A held session and one completion per attendee on its roster."""
+    attendees = _of_the_agency(session, attendees)
+    session.full_clean()
+    session.save()
+    completions = _roster_credited(session, attendees, by)
+    _record(session.agency, by, session, f"Recorded {session} with {len(completions)} attendees")
+    return session
+
+
+@transaction.atomic
+def session_attendees_add(
+    *, session: Session, attendees: Iterable[Person], by: User
+) -> list[Completion]:
+    """People added to a held session's roster (an exercise's attendees recorded later): one
+    completion each, all validated before any is stored, and their currency refreshed once."""
+    completions = _roster_credited(session, _of_the_agency(session, attendees), by)
+    names = ", ".join(c.person.full_name for c in completions)
+    _record(session.agency, by, session, f"Added to {session}: {names}"[:500])
+    return completions
+
+
+@transaction.atomic
+def session_change(*, session: Session, by: User, **changes) -> Session:
+    """A held session's course, days or hours changed (an exercise moved to another day): the
+    completions recorded in it follow. Where a person already has that course on the new day
+    from another record, that record stands for the session and theirs in it is removed, so the
+    training counts once."""
+    courses = {session.course_id}
+    for name, value in changes.items():
+        setattr(session, name, value)
+    session.full_clean()
+    session.save()
+    courses.add(session.course_id)
+    completions = session.completions.all()
+    people = list(Person.objects.filter(completions__session=session))
+    elsewhere = Completion.objects.filter(course=session.course, completed_on=session.ends_on)
+    completions.filter(person__in=elsewhere.exclude(session=session).values("person")).delete()
+    completions.update(course=session.course, completed_on=session.ends_on, hours=session.hours)
+    currency.refresh(session.agency, people=people, courses=courses)
+    _record(session.agency, by, session, f"Changed {session}; its attendees' completions follow")
+    return session
+
+
+def _of_the_agency(session: Session, attendees: Iterable[Person]) -> list[Person]:
     attendees = list(attendees)
     if any(p.agency_id != session.agency_id for p in attendees):
         raise ValidationError({"attendees": "Choose among the agency's people."})
-    session.full_clean()
-    session.save()
+    return attendees
+
+
+def _roster_credited(session: Session, attendees: list[Person], by: User) -> list[Completion]:
+    """A completion of the session's course for each attendee, every one checked first (all or
+    nothing, every person's problem at once), stored together; their currency refreshed."""
     completions = [
         Completion(
             person=person,
@@ -120,8 +167,7 @@ def session_record(*, session: Session, attendees: Iterable[Person], by: User) -
         raise ValidationError({"attendees": errors})
     Completion.objects.bulk_create(completions)
     currency.refresh(session.agency, people=attendees, courses=[session.course_id])
-    _record(session.agency, by, session, f"Recorded {session} with {len(completions)} attendees")
-    return session
+    return completions
 
 
 @transaction.atomic

@@ -44,6 +44,41 @@ def test_attending_a_course_linked_exercise_records_its_training_once(
     ]  # fmt: skip
 
 
+def test_an_exercise_moved_to_another_day_moves_its_training_and_counts_once(
+    agency, lead, catalog_version
+):
+    course = shipped_courses()["active-attack-scenario"]
+    ana, ben = person(agency, "1"), person(agency, "2")
+    drill = exercise(agency, lead, course=course, attendees=[ana])
+    drill.starts_on = drill.ends_on = date(2026, 3, 9)  # it was held a week later
+
+    exercise_save(exercise=drill, objectives=["Contain the threat"], attendees=[ana, ben], by=lead)
+
+    done = Completion.objects.filter(course=course).order_by("person__employee_number")
+    assert [(c.person, c.completed_on, c.session_id) for c in done] == [
+        (ana, date(2026, 3, 9), drill.session_id), (ben, date(2026, 3, 9), drill.session_id),
+    ]  # fmt: skip
+    drill.session.refresh_from_db()
+    assert (drill.session.starts_on, drill.session.ends_on) == (date(2026, 3, 9), date(2026, 3, 9))
+
+
+def test_moved_onto_a_day_someone_was_credited_elsewhere_their_other_record_stands(
+    agency, lead, catalog_version
+):
+    course = shipped_courses()["active-attack-scenario"]
+    ana, ben = person(agency, "1"), person(agency, "2")
+    drill = exercise(agency, lead, course=course, attendees=[ana, ben])
+    elsewhere = completion(ben, course, date(2026, 3, 9))
+    drill.starts_on = drill.ends_on = date(2026, 3, 9)
+
+    exercise_save(exercise=drill, objectives=["Contain the threat"], attendees=[ana, ben], by=lead)
+
+    done = Completion.objects.filter(course=course).order_by("person__employee_number")
+    assert [(c.person, c.completed_on, c.session_id) for c in done] == [
+        (ana, date(2026, 3, 9), drill.session_id), (ben, date(2026, 3, 9), elsewhere.session_id),
+    ]  # fmt: skip
+
+
 def test_an_exercise_that_ends_before_it_starts_saves_nothing(agency, lead, catalog_version):
     with pytest.raises(ValidationError) as refused:
         exercise(agency, lead, starts_on=date(2026, 3, 2), ends_on=date(2026, 3, 1))
