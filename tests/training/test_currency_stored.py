@@ -49,9 +49,17 @@ def test_each_service_that_writes_completions_leaves_the_currency_fresh(
 
     session = Session(agency=agency, course=courses["active-attack-scenario"], hours=8,
                       starts_on=today - timedelta(days=9), ends_on=today - timedelta(days=9))  # fmt: skip
-    services.session_record(session=session, attendees=people[:3], by=lead)
+    services.session_record(session=session, attendees=people[:2], by=lead)
     assert_fresh(agency)
     assert _status(hours, people[0], today) == Status.EXPIRED  # 8 of the 16 hours
+    services.session_attendees_add(session=session, attendees=people[2:3], by=lead)
+    assert_fresh(agency)
+    services.session_change(session=session, course=courses["alerrt-level-1"], hours=16, by=lead)
+    assert_fresh(agency)
+    assert _status(hours, people[2], today) == Status.CURRENT  # the 16 hours, in one session
+    services.session_change(session=session, course=courses["active-attack-scenario"], hours=8,
+                            by=lead)  # fmt: skip
+    assert_fresh(agency)
 
     single = Completion(person=people[0], course=courses["alerrt-level-1"],
                         completed_on=today - timedelta(days=30))  # fmt: skip
