@@ -91,12 +91,7 @@ def demo_assessments(agency: Agency, *, password: str, seed: int = 2026) -> Asse
     carried over from it and under way, with a draft of its public summary asked for. The
     sign-off and the draft queue their renders for the task worker."""
     rng = random.Random(seed)  # noqa: S311 — repeatable demo data, not security
-    lead = User.objects.get(memberships__agency=agency, memberships__access="lead")
-    version = CatalogVersion.objects.filter(catalog__slug="rand-law-enforcement-response").latest()
-    last_year = assessment_start(
-        agency=agency, catalog_version=version, title="2025 annual assessment",
-        due_date=date(2025, 12, 1), by=lead,
-    )  # fmt: skip
+    lead, last_year = _started(agency, "2025 annual assessment", due_date=date(2025, 12, 1))
     for response in last_year.responses.select_related("item").prefetch_related("item__prompts"):
         fill(response, rng.choice([S.IN_PLACE, S.IN_PLACE, S.IN_PROGRESS]), rng, updated_by=lead)
     last_year.created_at = timezone.now() - timedelta(days=365)
@@ -121,17 +116,22 @@ def demo_first_assessment(agency: Agency, *, seed: int = 14) -> Assessment:
     """An agency's first assessment, half of it recorded by its lead so far: some schools well
     on, others barely started."""
     rng = random.Random(seed)  # noqa: S311 — repeatable demo data, not security
-    lead = User.objects.get(memberships__agency=agency, memberships__access="lead")
-    version = CatalogVersion.objects.filter(catalog__slug="rand-law-enforcement-response").latest()
-    assessment = assessment_start(
-        agency=agency, catalog_version=version, title="2026 annual assessment",
-        due_date=date(2027, 3, 1), by=lead,
-    )  # fmt: skip
+    lead, assessment = _started(agency, "2026 annual assessment", due_date=date(2027, 3, 1))
     responses = list(assessment.responses.select_related("item").prefetch_related("item__prompts"))
     for response in rng.sample(responses, k=len(responses) // 2):
         status = rng.choice([S.IN_PLACE, S.IN_PLACE, S.IN_PROGRESS])
         fill(response, status, rng, carried_over=False, updated_by=lead)
     return assessment
+
+
+def _started(agency: Agency, title: str, *, due_date: date) -> tuple[User, Assessment]:
+    """The agency's lead and the assessment they start on the newest RAND catalog."""
+    lead = User.objects.get(memberships__agency=agency, memberships__access="lead")
+    version = CatalogVersion.objects.filter(catalog__slug="rand-law-enforcement-response").latest()
+    assessment = assessment_start(
+        agency=agency, catalog_version=version, title=title, due_date=due_date, by=lead
+    )
+    return lead, assessment
 
 
 def _progress(assessment: Assessment, agency: Agency, rng: random.Random) -> None:

@@ -119,7 +119,7 @@ def _training_record(exercise: Exercise, attendees: list[Person], by: User) -> N
         return
     session = exercise.session
     if session is not None:
-        held = {"course": exercise.course, "starts_on": exercise.starts_on,
+        held = {"course_id": exercise.course_id, "starts_on": exercise.starts_on,
                 "ends_on": exercise.ends_on, "hours": exercise.hours}  # fmt: skip
         if any(getattr(session, name) != value for name, value in held.items()):
             session_change(session=session, by=by, **held)

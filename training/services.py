@@ -127,9 +127,11 @@ def session_change(*, session: Session, by: User, **changes) -> Session:
     courses.add(session.course_id)
     completions = session.completions.all()
     people = list(Person.objects.filter(completions__session=session))
-    elsewhere = Completion.objects.filter(course=session.course, completed_on=session.ends_on)
+    elsewhere = Completion.objects.filter(course_id=session.course_id, completed_on=session.ends_on)
     completions.filter(person__in=elsewhere.exclude(session=session).values("person")).delete()
-    completions.update(course=session.course, completed_on=session.ends_on, hours=session.hours)
+    completions.update(
+        course_id=session.course_id, completed_on=session.ends_on, hours=session.hours
+    )
     currency.refresh(session.agency, people=people, courses=courses)
     _record(session.agency, by, session, f"Changed {session}; its attendees' completions follow")
     return session

@@ -516,6 +516,23 @@ def test_a_large_agencys_dashboard_shows_the_schools_furthest_behind(
     assert f'href="{url("school_mine", agency)}">Readiness of all 12 schools<' in page
 
 
+def test_the_checklist_lists_its_rows_under_their_sections_or_says_nothing_matches(
+    client_for, agency, lead, assessment
+):
+    checklist = url("assessment_checklist", agency, assessment.pk)
+
+    page = client_for(lead).get(checklist).content.decode()
+    none = client_for(lead).get(checklist, {"q": "no such item"}).content.decode()
+
+    headings = re.findall(r'<h2 class="h5" id="sec-\d+">([^<]+)</h2>', page)
+    rows = assessment.responses.for_checklist()
+    assert headings == list(dict.fromkeys(r.item.section.title for r in rows))
+    first_row = f'id="response-{rows[0].pk}"'
+    assert page.index(headings[0]) < page.index(first_row) < page.index(headings[1])
+    assert "No item matches these filters." in none
+    assert "No item matches these filters." not in page
+
+
 def test_a_row_of_the_next_assessment_says_what_it_was_and_whether_it_changed(
     client_for, agency, lead, assessment
 ):
