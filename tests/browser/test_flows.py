@@ -208,6 +208,8 @@ def test_lead_completes_an_item_with_the_keyboard_alone(session, agency, lead, a
     tab_to(page, "Edit LER-02")
     page.keyboard.press("Enter")
     expect(page.locator("form[hx-post]")).to_be_visible()
+    # htmx moves the focus to the chosen status as the swap settles, a moment after the form shows.
+    expect(page.locator("form[hx-post] [autofocus]")).to_be_focused()
     assert focus_ring(page) == "visible"
     page.keyboard.press("ArrowDown")  # from "Not started" to "In progress"
     tab_to(page, "Save")
