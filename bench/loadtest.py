@@ -1,18 +1,20 @@
-"""Muster under load: 50 people for 60 s against gunicorn and PostgreSQL, as in deployment, in
-two phases: pages only, then the same pages with report traffic beside them.
+"""Muster under load: 50 people against gunicorn and PostgreSQL, as in deployment, in two
+phases that take turns after 20 s of page traffic to warm the server up: pages only, then the
+same pages with report traffic beside them, three times each, 30 s a turn.
 
-Creates a scratch PostgreSQL database (dropped at the end), builds the large agency of
-bench/run.py (200 schools, three past assessments, one of them signed off with its two signed
-reports, a current one) with a dozen members, starts gunicorn (config/gunicorn.py, DEBUG off)
-and the task worker (`manage.py task_worker`), and runs locust headless with
-bench/locustfile.py twice: 50 page users; then 50 page users and 10 report users (drafts asked
-for, rendered in the worker, polled and downloaded; signed reports downloaded). Prints requests
-per second, p50/p95/p99 and errors per endpoint for each phase, and the pages' p95 in both.
-Exits non-zero on any error, or when report traffic makes the pages' p95 more than 1.5 times
-what it was without. Run with `make loadtest`.
+Builds, in a scratch PostgreSQL database of its own (bench/scratch.py; dropped at the end), the
+large agency of bench/run.py (200 schools, three past assessments, one of them signed off with
+its two signed reports, a current one) with a dozen members, starts gunicorn
+(config/gunicorn.py, DEBUG off) and the task worker (`manage.py task_worker`), and runs locust
+headless with bench/locustfile.py: 50 page users; then 50 page users and 10 report users
+(drafts asked for, rendered in the worker, polled and downloaded; signed reports downloaded).
+Prints requests per second, p50/p95/p99 and errors per endpoint for each turn, and the pages'
+p95 over all turns of each phase. Exits non-zero on any error, or when report traffic makes the
+pages' p95 more than 1.5 times what it was without. Run with `make loadtest`.
 
 LOADTEST_POSTGRES names the server (default postgres://muster:muster@127.0.0.1:5432/);
-LOADTEST_USERS, LOADTEST_REPORT_USERS and LOADTEST_SECONDS change the load (default 50, 10, 60).
+LOADTEST_USERS, LOADTEST_REPORT_USERS, LOADTEST_SECONDS and LOADTEST_ROUNDS change the load
+(default 50, 10, 30 and 3).
 """
 
 from __future__ import annotations
@@ -38,7 +40,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SERVER = os.environ.get("LOADTEST_POSTGRES", "postgres://muster:muster@127.0.0.1:5432/")
 DATABASE = f"muster_loadtest_{os.getpid()}"
 USERS = int(os.environ.get("LOADTEST_USERS", "50"))
-SECONDS = int(os.environ.get("LOADTEST_SECONDS", "60"))
+SECONDS = int(os.environ.get("LOADTEST_SECONDS", "30"))  # each turn of a phase
+ROUNDS = int(os.environ.get("LOADTEST_ROUNDS", "3"))  # turns of each phase, alternating
+WARM_UP = 20  # seconds of page traffic before the first phase, not counted
 REPORT_USERS = int(os.environ.get("LOADTEST_REPORT_USERS", "10"))
 SLOWDOWN_LIMIT = 1.5  # the pages' p95 with report traffic over their p95 without
 PASSWORD = "bench-password-1"  # noqa: S105 - bench/run.py's lead has it; every member here does
@@ -57,15 +61,10 @@ def admin_connection() -> psycopg.Connection:
     )
 
 
-def database_create() -> str:
-    with admin_connection() as db:
-        db.execute(f'CREATE DATABASE "{DATABASE}"')
-    return SERVER.rstrip("/") + "/" + DATABASE
-
-
 def database_drop() -> None:
+    """The run's database, made afresh by bench/scratch.py as `test_<DATABASE>`, and gone after."""
     with admin_connection() as db:
-        db.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+        db.execute(f'DROP DATABASE IF EXISTS "test_{DATABASE}" WITH (FORCE)')
 
 
 def plan_build(scratch: Path) -> Path:
@@ -235,12 +234,20 @@ def percentile(times: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
 
 
-def phase_run(name: str, classes: list[str], users: int, env: dict, port: int, scratch: Path):
+def phase_run(
+    name: str,
+    classes: list[str],
+    users: int,
+    env: dict,
+    port: int,
+    scratch: Path,
+    seconds: int = SECONDS,
+):
     """One locust run; returns its errors and the pages' response times (ms)."""
-    print(f"\n== Phase: {name}: {users} users for {SECONDS} s against gunicorn on port {port}")
+    print(f"\n== Phase: {name}: {users} users for {seconds} s against gunicorn on port {port}")
     prefix, times = scratch / f"locust-{name}", scratch / f"page-times-{name}.json"
     locust = [BIN / "locust", "-f", "bench/locustfile.py", "--headless", "--only-summary"]
-    load = ["--users", str(users), "--spawn-rate", "10", "--run-time", f"{SECONDS}s"]
+    load = ["--users", str(users), "--spawn-rate", "10", "--run-time", f"{seconds}s"]
     output = ["--csv", str(prefix), "--loglevel", "WARNING"]
     subprocess.run(  # noqa: S603
         [*locust, *load, "--host", f"http://127.0.0.1:{port}", *output, *classes],
@@ -280,18 +287,22 @@ def exceptions(path: Path) -> int:
 
 
 def main() -> int:
-    url = database_create()
     scratch = None
     try:
-        os.environ["DATABASE_URL"] = url
+        # bench/scratch.py builds in a database of its own beside the one named here
+        # (test_<DATABASE>, made afresh); gunicorn and the worker are pointed at that one.
+        os.environ["DATABASE_URL"] = SERVER.rstrip("/") + "/" + DATABASE
         sys.path.insert(0, str(ROOT))
         started = time.perf_counter()
+        from django.db import connection, connections
+
         from bench import run as data
 
         scratch = data.SCRATCH
         plan = plan_build(scratch)
-        print(f"Built in {time.perf_counter() - started:.0f} s, database {DATABASE}")
-        from django.db import connections
+        built = connection.settings_dict["NAME"]
+        url = SERVER.rstrip("/") + "/" + built
+        print(f"Built in {time.perf_counter() - started:.0f} s, database {built}")
 
         connections.close_all()
         port = free_port()
@@ -319,12 +330,20 @@ def main() -> int:
                 f"Signed in {len(logins)} members one after another: median "
                 f"{logins[len(logins) // 2] * 1000:.0f} ms, slowest {logins[-1] * 1000:.0f} ms"
             )
-            pages_errors, pages = phase_run("pages", ["Member"], USERS, env, port, scratch)
-            both = ["Member", "ReportReader"]
-            users = USERS + REPORT_USERS
-            reports_errors, beside = phase_run("reports", both, users, env, port, scratch)
+            # Not counted: the workers' first requests (templates compiled, caches and
+            # PostgreSQL's buffers filled) would otherwise weigh on the first phase alone.
+            warm_errors, _ = phase_run("warm-up", ["Member"], USERS, env, port, scratch, WARM_UP)
+            # The two phases take turns, so that a slow spell of the machine, or the rows the
+            # saves add, weigh on both sides of the ratio.
+            pages, beside, pages_errors, reports_errors = [], [], 0, 0
+            both, users = ["Member", "ReportReader"], USERS + REPORT_USERS
+            for n in range(1, ROUNDS + 1):
+                errors, times = phase_run(f"pages-{n}", ["Member"], USERS, env, port, scratch)
+                pages_errors, pages = pages_errors + errors, pages + times
+                errors, times = phase_run(f"reports-{n}", both, users, env, port, scratch)
+                reports_errors, beside = reports_errors + errors, beside + times
             queued = health(port)
-        errors = pages_errors + reports_errors
+        errors = warm_errors + pages_errors + reports_errors
         alone, with_reports = percentile(pages, 0.95), percentile(beside, 0.95)
         ratio = with_reports / alone if alone else float("inf")
         print(
