@@ -393,8 +393,11 @@ TASKS = {
 
 # The task worker (`manage.py task_worker`): how much lower its CPU priority is than the web
 # server's (os.nice), and how often it writes its heartbeat, in seconds.
-TASK_WORKER_NICE = env.int("TASK_WORKER_NICE", default=10)
+TASK_WORKER_NICE = env.int("TASK_WORKER_NICE", default=19)
 TASK_WORKER_HEARTBEAT = env.float("TASK_WORKER_HEARTBEAT", default=5.0)
+# On Linux the worker also takes the idle scheduling policy (SCHED_IDLE): it runs on what the
+# web server leaves, and yields the processor the moment a request needs it.
+TASK_WORKER_IDLE_POLICY = env.bool("TASK_WORKER_IDLE_POLICY", default=True)
 # /healthz answers 503 when the worker's last heartbeat, or the oldest task waiting for it, is
 # older than these many seconds (config/views.py).
 HEALTH_WORKER_HEARTBEAT_MAX_AGE = env.int("HEALTH_WORKER_HEARTBEAT_MAX_AGE", default=60)

@@ -37,7 +37,8 @@ def test_each_service_has_a_unit_that_restarts_it(name, runs):
 
 
 def test_the_worker_runs_below_the_web_servers_priority():
-    assert int(unit("muster-worker.service")["Service"]["Nice"]) > 0
+    assert int(unit("muster-worker.service")["Service"]["Nice"]) == 19
+    assert unit("muster-worker.service")["Service"]["CPUSchedulingPolicy"] == "idle"
     assert "Nice" not in unit("muster-web.service")["Service"]
 
 

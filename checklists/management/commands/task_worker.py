@@ -36,6 +36,10 @@ class Command(db_worker.Command):
         self.configure_logging(verbosity)
         if nice:
             os.nice(nice)  # renders are CPU-bound: the pages go first
+        if settings.TASK_WORKER_IDLE_POLICY and hasattr(os, "SCHED_IDLE"):
+            # Linux's idle policy: a web thread waking from a database round trip takes the
+            # processor from a render at once, where a niced render keeps it for its time slice.
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
         reload = options["reload"] and not options["batch"]
         worker = Worker(
             heartbeat_every=heartbeat,
