@@ -414,5 +414,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # WeasyPrint and fontTools narrate every rendering step at INFO; axes every sign-in.
-    "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "fontTools", "axes")},
+    "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "fontTools", "axes")}
+    # Django's own console handler for its loggers (DEBUG only) wrote each line a second time
+    # beside the root's: the task worker's "Task id=…" lines under `make run`.
+    | {"django": {"handlers": [], "level": "INFO"}},
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import secrets
@@ -159,3 +160,21 @@ def test_production_serves_hashed_compressed_static_files_through_whitenoise(
     assert response.status_code == 200
     assert response["Content-Encoding"] == "gzip"
     assert "immutable" in response["Cache-Control"]
+
+
+def test_a_django_log_line_is_written_once_with_debug_on(settings):
+    """The root's console handler writes Django's lines; Django's own DEBUG-only handler wrote
+    each a second time (the task worker's "Task id=…" lines under `make run`)."""
+    settings.DEBUG = True
+    record = logging.LogRecord("django.tasks", logging.INFO, __file__, 0, "Task", None, None)
+    writers, logger = [], logging.getLogger("django.tasks")
+    while logger is not None:
+        writers += [
+            handler
+            for handler in logger.handlers
+            if type(handler) is logging.StreamHandler  # not pytest's capturing handlers
+            and record.levelno >= handler.level
+            and handler.filter(record)
+        ]
+        logger = logger.parent if logger.propagate else None
+    assert len(writers) == 1
