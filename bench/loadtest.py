@@ -61,10 +61,16 @@ def admin_connection() -> psycopg.Connection:
     )
 
 
+def server_url(database: str) -> str:
+    return SERVER.rstrip("/") + "/" + database
+
+
 def database_drop() -> None:
-    """The run's database, made afresh by bench/scratch.py as `test_<DATABASE>`, and gone after."""
+    """The database the run built in (bench/scratch.py names it), gone after the run."""
+    from django.db import connection
+
     with admin_connection() as db:
-        db.execute(f'DROP DATABASE IF EXISTS "test_{DATABASE}" WITH (FORCE)')
+        db.execute(f'DROP DATABASE IF EXISTS "{connection.settings_dict["NAME"]}" WITH (FORCE)')
 
 
 def plan_build(scratch: Path) -> Path:
@@ -289,9 +295,9 @@ def exceptions(path: Path) -> int:
 def main() -> int:
     scratch = None
     try:
-        # bench/scratch.py builds in a database of its own beside the one named here
-        # (test_<DATABASE>, made afresh); gunicorn and the worker are pointed at that one.
-        os.environ["DATABASE_URL"] = SERVER.rstrip("/") + "/" + DATABASE
+        # bench/scratch.py builds in a database of its own beside the one named here, made
+        # afresh; gunicorn and the worker are pointed at that one.
+        os.environ["DATABASE_URL"] = server_url(DATABASE)
         sys.path.insert(0, str(ROOT))
         started = time.perf_counter()
         from django.db import connection, connections
@@ -301,7 +307,7 @@ def main() -> int:
         scratch = data.SCRATCH
         plan = plan_build(scratch)
         built = connection.settings_dict["NAME"]
-        url = SERVER.rstrip("/") + "/" + built
+        url = server_url(built)
         print(f"Built in {time.perf_counter() - started:.0f} s, database {built}")
 
         connections.close_all()
